@@ -1,0 +1,1 @@
+"""Answer questions over the article index, and the front ends that render answers."""

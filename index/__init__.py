@@ -1,0 +1,1 @@
+"""Ingest, clean, chunk, embed, store and search news articles."""
