@@ -1,0 +1,260 @@
+"""Incremental index builds: hash sources, embed only what changed, swap atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.chunk import ChunkSettings, chunk_articles, split_sentences
+from index.clean import make_article
+from index.embed import VectorEmbeddings
+from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
+from index.lexical import LexicalIndex
+from index.load import UnreadableSource, list_source_files, read_source_file
+from index.models import Article, Chunk, Skipped
+from index.store import (
+    LoadedIndex,
+    Manifest,
+    Span,
+    build_dense_index,
+    build_lock,
+    load_index,
+    read_manifest,
+    write_build,
+)
+
+log = logging.getLogger("newsbot.index")
+
+ProgressFn = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a run of `newsbot index` did."""
+
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    skipped: tuple[Skipped, ...]
+    articles: int
+    chunks: int
+    embedded: int  # chunks whose vectors were computed in this run
+    seconds: float
+    up_to_date: bool  # nothing changed: no build was written
+    build_id: str | None
+
+
+def hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _unchanged(
+    index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings, hashes: dict[str, str]
+) -> Manifest | None:
+    """The live manifest when it already indexes exactly these files the same way."""
+    try:
+        manifest = read_manifest(index_dir)
+    except (IndexMissingError, IndexCorruptError):
+        return None
+    same = (
+        manifest.files == hashes
+        and (manifest.embedder, manifest.dimension) == (embedder.name, embedder.dimension)
+        and (manifest.chunk_size, manifest.chunk_overlap) == (chunking.size, chunking.overlap)
+    )
+    return manifest if same else None
+
+
+def _previous(index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings) -> (
+    LoadedIndex | None
+):
+    """The live build when its vectors can be reused, else None (a full build follows)."""
+    try:
+        previous = load_index(index_dir, embedder=embedder.name, dimension=embedder.dimension)
+    except IndexMissingError:
+        return None
+    except IndexCorruptError as exc:
+        log.warning("ignoring the existing index (%s); building from scratch", exc)
+        return None
+    manifest = previous.manifest
+    if (manifest.chunk_size, manifest.chunk_overlap) != (chunking.size, chunking.overlap):
+        log.info("chunk settings changed: re-embedding everything")
+        return None
+    return previous
+
+
+def _read_articles(
+    source_dir: Path, paths: list[Path], hashes: dict[str, str], previous: LoadedIndex | None
+) -> tuple[list[Article], list[Skipped]]:
+    """Articles of every source file, reusing the previous build's for unchanged files."""
+    old_by_origin: dict[str, list[Article]] = {}
+    if previous is not None:
+        for article in previous.articles.values():
+            old_by_origin.setdefault(article.origin, []).append(article)
+    old_files = previous.manifest.files if previous is not None else {}
+    old_skipped = previous.manifest.skipped if previous is not None else {}
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        origin = path.relative_to(source_dir).as_posix()
+        if old_files.get(origin) == hashes[origin]:
+            articles.extend(old_by_origin.get(origin, []))
+            skipped.extend(
+                Skipped(where, why)
+                for where, why in old_skipped.items()
+                if where == origin or where.startswith(origin + "#")
+            )
+            continue
+        try:
+            result = read_source_file(path, source_dir)
+        except UnreadableSource as exc:
+            log.warning("skipped %s: %s", origin, exc)
+            skipped.append(Skipped(origin, str(exc)))
+            continue
+        skipped.extend(result.skipped)
+        for document in result.documents:
+            article = make_article(document)
+            if article is None:
+                where = origin if document.line is None else f"{origin}#L{document.line}"
+                log.warning("skipped %s: no text left after removing boilerplate", where)
+                skipped.append(Skipped(where, "no text left after removing boilerplate"))
+            else:
+                articles.append(article)
+    return _unique_ids(articles), skipped
+
+
+def _unique_ids(articles: list[Article]) -> list[Article]:
+    """Keep every copy of a text that several sources publish, each with its own id."""
+    seen: set[str] = set()
+    unique: list[Article] = []
+    for article in articles:
+        if article.id in seen:
+            salted = hashlib.sha256(f"{article.text}\0{article.source}".encode()).hexdigest()
+            article = replace(article, id=salted[:16])
+        seen.add(article.id)
+        unique.append(article)
+    return unique
+
+
+def _embed_spans(
+    spans: list[Span],
+    texts: dict[str, str],
+    reusable: dict[Span, np.ndarray],
+    embedder: VectorEmbeddings,
+    progress: ProgressFn | None,
+) -> tuple[np.ndarray, int]:
+    """One vector per span: copied from the previous build when the same text was embedded."""
+    vectors = np.zeros((len(spans), embedder.dimension), dtype=np.float32)
+    todo: dict[Span, list[int]] = {}
+    for row, span in enumerate(spans):
+        old = reusable.get(span)
+        if old is not None:
+            vectors[row] = old
+        else:
+            todo.setdefault(span, []).append(row)
+    pending = list(todo)
+    batch = 64
+    for start in range(0, len(pending), batch):
+        part = pending[start : start + batch]
+        embedded = embedder.embed_passages([texts[a][s:e] for a, s, e in part])
+        for span, vector in zip(part, embedded, strict=True):
+            vectors[todo[span]] = vector
+        if progress is not None:
+            progress(min(start + batch, len(pending)), len(pending))
+    return vectors, len(pending)
+
+
+def _old_vectors(previous: LoadedIndex | None) -> dict[Span, np.ndarray]:
+    """Vectors of the previous build by span, to skip re-embedding unchanged text."""
+    if previous is None:
+        return {}
+    chunk_vectors = previous.vectors()
+    known = {(c.article_id, c.start, c.end): chunk_vectors[c.id] for c in previous.chunks}
+    known.update(zip(previous.sentences, previous.sentence_vectors, strict=True))
+    return known
+
+
+def build_index(
+    source_dir: Path,
+    index_dir: Path,
+    embedder: VectorEmbeddings,
+    chunking: ChunkSettings,
+    *,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+) -> BuildReport:
+    """Bring the index at `index_dir` up to date with the articles in `source_dir`."""
+    started = time.perf_counter()
+    if not source_dir.is_dir():
+        raise SourceFolderError(f"no folder of articles at {source_dir}")
+    paths = list_source_files(source_dir)
+    hashes = {p.relative_to(source_dir).as_posix(): hash_file(p) for p in paths}
+    with build_lock(index_dir):
+        manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
+        if manifest is not None:
+            return BuildReport(
+                added=0,
+                changed=0,
+                removed=0,
+                unchanged=manifest.article_count,
+                skipped=tuple(Skipped(o, r) for o, r in manifest.skipped.items()),
+                articles=manifest.article_count,
+                chunks=manifest.chunk_count,
+                embedded=0,
+                seconds=time.perf_counter() - started,
+                up_to_date=True,
+                build_id=manifest.build_id,
+            )
+        previous = None if rebuild else _previous(index_dir, embedder, chunking)
+        articles, skipped = _read_articles(source_dir, paths, hashes, previous)
+        if not articles:
+            raise SourceFolderError(f"nothing to index in {source_dir}: no readable article")
+        chunks = chunk_articles(articles, chunking)
+        sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
+        texts = {a.id: a.text for a in articles}
+        spans = [(c.article_id, c.start, c.end) for c in chunks] + sentences
+        # Chunks and sentences share one pass: a one-sentence chunk is embedded once.
+        all_vectors, embedded = _embed_spans(
+            spans, texts, _old_vectors(previous), embedder, progress
+        )
+        vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+        manifest = write_build(
+            index_dir,
+            articles=articles,
+            chunks=chunks,
+            dense=build_dense_index(vectors),
+            lexical=LexicalIndex.build(c.text for c in chunks),
+            sentences=sentences,
+            sentence_vectors=sentence_vectors,
+            embedder=embedder.name,
+            dimension=embedder.dimension,
+            chunk_size=chunking.size,
+            chunk_overlap=chunking.overlap,
+            files=hashes,
+            skipped={s.origin: s.reason for s in skipped},
+        )
+    old = previous.manifest.articles if previous is not None else {}
+    new = manifest.articles
+    return BuildReport(
+        added=sum(1 for key in new if key not in old),
+        changed=sum(1 for key, h in new.items() if key in old and old[key] != h),
+        removed=sum(1 for key in old if key not in new),
+        unchanged=sum(1 for key, h in new.items() if old.get(key) == h),
+        skipped=tuple(skipped),
+        articles=len(articles),
+        chunks=len(chunks),
+        embedded=embedded,
+        seconds=time.perf_counter() - started,
+        up_to_date=False,
+        build_id=manifest.build_id,
+    )

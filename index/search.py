@@ -1,0 +1,130 @@
+"""Hybrid search: FAISS (dense) and French BM25 (lexical), fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from index.embed import VectorEmbeddings
+from index.lexical import LexicalIndex, analyze
+from index.models import Article, Chunk, Hit
+from index.store import LoadedIndex
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Fusion knobs; the defaults were chosen with `newsbot eval` on the gold set."""
+
+    candidates: int = 50  # taken from each retriever before fusion
+    rrf_k: float = 60.0
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    duplicate_jaccard: float = 0.8  # term-set overlap above which two chunks are one text
+
+
+@dataclass
+class _Candidate:
+    row: int
+    dense_score: float | None = None
+    dense_rank: int | None = None
+    lexical_score: float | None = None
+    lexical_rank: int | None = None
+    fused: float = 0.0
+
+
+class HybridSearcher:
+    """Searches one loaded index; cheap to create, safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        articles: dict[str, Article],
+        chunks: list[Chunk],
+        dense: Any,
+        lexical: LexicalIndex,
+        embedder: VectorEmbeddings,
+        settings: SearchSettings | None = None,
+    ) -> None:
+        self.articles = articles
+        self.chunks = chunks
+        self._dense = dense
+        self._lexical = lexical
+        self._embedder = embedder
+        self.settings = settings or SearchSettings()
+
+    @classmethod
+    def from_index(
+        cls, index: LoadedIndex, embedder: VectorEmbeddings, settings: SearchSettings | None = None
+    ) -> HybridSearcher:
+        return cls(
+            articles=index.articles,
+            chunks=index.chunks,
+            dense=index.dense,
+            lexical=index.lexical,
+            embedder=embedder,
+            settings=settings,
+        )
+
+    def dense_search(self, query: str, n: int) -> list[tuple[int, float]]:
+        if self._dense.ntotal == 0:
+            return []
+        vector = self._embedder.embed_question(query)[None, :]
+        scores, rows = self._dense.search(vector, min(n, self._dense.ntotal))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def lexical_search(self, query: str, n: int) -> list[tuple[int, float]]:
+        return [(m.row, m.score) for m in self._lexical.search(query, n)]
+
+    def search(self, query: str, k: int = 5, *, mode: str = "hybrid") -> list[Hit]:
+        """The `k` best distinct chunks for `query`; `mode` is hybrid, dense or lexical."""
+        s = self.settings
+        found: dict[int, _Candidate] = {}
+        if mode in ("hybrid", "dense"):
+            for rank, (row, score) in enumerate(self.dense_search(query, s.candidates), 1):
+                c = found.setdefault(row, _Candidate(row))
+                c.dense_score, c.dense_rank = score, rank
+                c.fused += s.dense_weight / (s.rrf_k + rank)
+        if mode in ("hybrid", "lexical"):
+            for rank, (row, score) in enumerate(self.lexical_search(query, s.candidates), 1):
+                c = found.setdefault(row, _Candidate(row))
+                c.lexical_score, c.lexical_rank = score, rank
+                c.fused += s.lexical_weight / (s.rrf_k + rank)
+        ordered = sorted(found.values(), key=lambda c: (-c.fused, c.row))
+        return self._collapse(ordered, k)
+
+    def _collapse(self, ordered: list[_Candidate], k: int) -> list[Hit]:
+        """Fold near-identical chunks (wire copies) into the best-ranked one."""
+        kept: list[tuple[_Candidate, frozenset[str], list[Chunk]]] = []
+        # Copies rank next to each other, so a window a few times k finds them.
+        for cand in ordered[: max(4 * k, 20)]:
+            chunk = self.chunks[cand.row]
+            terms = frozenset(analyze(chunk.text))
+            for _, kept_terms, dups in kept:
+                if _jaccard(terms, kept_terms) >= self.settings.duplicate_jaccard:
+                    dups.append(chunk)
+                    break
+            else:
+                if len(kept) == k:
+                    # Later candidates may still be copies of kept ones; past k they are not.
+                    continue
+                kept.append((cand, terms, []))
+        return [
+            Hit(
+                chunk=self.chunks[c.row],
+                article=self.articles[self.chunks[c.row].article_id],
+                rank=rank,
+                score=c.fused,
+                dense_score=c.dense_score,
+                dense_rank=c.dense_rank,
+                lexical_score=c.lexical_score,
+                lexical_rank=c.lexical_rank,
+                duplicates=tuple(d for d in dups if d.article_id != self.chunks[c.row].article_id),
+            )
+            for rank, (c, _, dups) in enumerate(kept, 1)
+        ]
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,318 @@
+"""The on-disk index: native FAISS, bm25s arrays and JSON, swapped in atomically.
+
+Layout of `index_dir`:
+    CURRENT              the live build's id, replaced atomically (os.replace)
+    builds/<id>/         one complete build: manifest.json, articles.jsonl,
+                         chunks.jsonl, dense.faiss, lexical/, sentences.jsonl and
+                         sentences.npy (one vector per sentence, for answer selection)
+    .lock                held while a build writes, so two builds never interleave
+Nothing here is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from index.errors import IndexCorruptError, IndexMissingError
+from index.lexical import LexicalIndex
+from index.models import Article, Chunk
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+Span = tuple[str, int, int]
+# Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
+HNSW_THRESHOLD = 200_000
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a build holds and how it was made; checked against the files on load."""
+
+    format_version: int
+    build_id: str
+    created_at: str
+    embedder: str
+    dimension: int
+    chunk_size: int
+    chunk_overlap: int
+    article_count: int
+    chunk_count: int
+    # article key (source) -> content hash, and source file -> sha256 of its raw bytes
+    articles: dict[str, str]
+    files: dict[str, str]
+    file_sizes: dict[str, int]  # bytes of each file in the build folder, to catch truncation
+    skipped: dict[str, str]  # source (file or file#Lnn) -> why it was not indexed
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """A build loaded in memory, ready to search."""
+
+    manifest: Manifest
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    dense: Any  # faiss.Index
+    lexical: LexicalIndex
+    sentences: list[Span]  # (article id, start, end) of every sentence, in article order
+    sentence_vectors: np.ndarray[Any, np.dtype[np.float32]]
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest.build_id
+
+    def vectors(self) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """Every chunk vector, rebuilt from the FAISS index (for incremental builds)."""
+        if self.dense.ntotal == 0:
+            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
+        return np.asarray(self.dense.reconstruct_n(0, self.dense.ntotal), dtype=np.float32)
+
+
+def build_dense_index(vectors: np.ndarray[Any, np.dtype[np.float32]]) -> Any:
+    """Inner product on unit vectors (= cosine); exact below HNSW_THRESHOLD chunks."""
+    dim = vectors.shape[1]
+    if vectors.shape[0] >= HNSW_THRESHOLD:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if vectors.shape[0]:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def current_build_id(index_dir: Path) -> str | None:
+    """The live build's id, or None when nothing was built yet. Cheap: one small read."""
+    try:
+        return (index_dir / POINTER).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `index_dir` for the whole build."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexCorruptError(
+                f"another `newsbot index` is writing {index_dir}; wait for it to finish"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json_lines(path: Path, rows: Any) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False))
+            out.write("\n")
+
+
+def write_build(
+    index_dir: Path,
+    *,
+    articles: list[Article],
+    chunks: list[Chunk],
+    dense: Any,
+    lexical: LexicalIndex,
+    sentences: list[Span],
+    sentence_vectors: np.ndarray[Any, np.dtype[np.float32]],
+    embedder: str,
+    dimension: int,
+    chunk_size: int,
+    chunk_overlap: int,
+    files: dict[str, str],
+    skipped: dict[str, str],
+) -> Manifest:
+    """Write a complete build beside the live one, then point CURRENT at it atomically.
+
+    A process killed at any point before the final `os.replace` leaves the previous
+    build serving; the half-written folder is removed by the next build.
+    """
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    tmp = builds / f".tmp-{build_id}"
+    tmp.mkdir()
+    _write_json_lines(tmp / "articles.jsonl", (asdict(a) for a in articles))
+    _write_json_lines(
+        tmp / "chunks.jsonl", ([c.article_id, c.start, c.end] for c in chunks)
+    )
+    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    lexical.save(tmp / "lexical")
+    _write_json_lines(tmp / "sentences.jsonl", (list(span) for span in sentences))
+    np.save(tmp / "sentences.npy", sentence_vectors, allow_pickle=False)
+    sizes = {
+        str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()
+    }
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        build_id=build_id,
+        created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        embedder=embedder,
+        dimension=dimension,
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        article_count=len(articles),
+        chunk_count=len(chunks),
+        articles={a.source: a.id for a in articles},
+        files=files,
+        file_sizes=sizes,
+        skipped=skipped,
+    )
+    (tmp / "manifest.json").write_text(
+        json.dumps(asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    for path in tmp.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    final = builds / build_id
+    os.rename(tmp, final)
+    _fsync_dir(builds)
+    pointer_tmp = index_dir / f".{POINTER}.{build_id}"
+    with open(pointer_tmp, "w", encoding="utf-8") as handle:
+        handle.write(build_id + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    previous = current_build_id(index_dir)
+    os.replace(pointer_tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
+    _prune(index_dir, keep={build_id, previous or ""})
+    return manifest
+
+
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    """Drop old builds and leftovers of killed ones; the previous build stays for readers
+    that resolved CURRENT just before the swap."""
+    for path in (index_dir / "builds").iterdir():
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(f".{POINTER}.*"):
+        path.unlink(missing_ok=True)
+
+
+def _rebuild_hint(index_dir: Path) -> str:
+    return f"run `newsbot index --rebuild --index-dir {index_dir}`"
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """The live build's manifest, or a one-line error saying what to run."""
+    build_id = current_build_id(index_dir)
+    if build_id is None:
+        raise IndexMissingError(f"no index at {index_dir} — run `newsbot index`")
+    path = index_dir / "builds" / build_id / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest(**data)
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(
+            f"index at {index_dir} points at a missing build {build_id}; {_rebuild_hint(index_dir)}"
+        ) from exc
+    except (ValueError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"index manifest at {path} is unreadable; {_rebuild_hint(index_dir)}"
+        ) from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index at {index_dir} has format {manifest.format_version}, this newsbot reads "
+            f"{FORMAT_VERSION}; {_rebuild_hint(index_dir)}"
+        )
+    return manifest
+
+
+def load_index(
+    index_dir: Path, *, embedder: str | None = None, dimension: int | None = None
+) -> LoadedIndex:
+    """Load the live build, checking it against its manifest and the configured embedder."""
+    manifest = read_manifest(index_dir)
+    folder = index_dir / "builds" / manifest.build_id
+    hint = _rebuild_hint(index_dir)
+    if embedder is not None and (manifest.embedder != embedder or manifest.dimension != dimension):
+        raise IndexCorruptError(
+            f"index at {index_dir} was built with {manifest.embedder} ({manifest.dimension}d) "
+            f"but the configured embedder is {embedder} ({dimension}d); {hint}"
+        )
+    for name, size in manifest.file_sizes.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            raise IndexCorruptError(f"index file {path} is missing or truncated; {hint}")
+    try:
+        articles = _read_articles(folder / "articles.jsonl")
+        chunks = _read_chunks(folder / "chunks.jsonl", articles)
+        dense = faiss.read_index(str(folder / "dense.faiss"))
+        lexical = LexicalIndex.load(folder / "lexical")
+        sentences = _read_sentences(folder / "sentences.jsonl", articles)
+        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+    except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
+        raise IndexCorruptError(f"index at {folder} is damaged ({exc}); {hint}") from exc
+    counts = (len(articles), len(chunks), dense.ntotal, lexical.size)
+    expected = (manifest.article_count, manifest.chunk_count, manifest.chunk_count)
+    if counts[:3] != expected or (lexical.size not in (0, manifest.chunk_count)):
+        raise IndexCorruptError(
+            f"index at {folder} does not match its manifest (articles, chunks, vectors, "
+            f"lexical = {counts}, expected {expected}); {hint}"
+        )
+    if sentence_vectors.shape != (len(sentences), manifest.dimension):
+        raise IndexCorruptError(f"sentence vectors at {folder} do not match; {hint}")
+    if dense.d != manifest.dimension:
+        raise IndexCorruptError(f"index vectors at {folder} have the wrong dimension; {hint}")
+    return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_vectors)
+
+
+def _read_articles(path: Path) -> dict[str, Article]:
+    articles: dict[str, Article] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            article = Article(**json.loads(line))
+            articles[article.id] = article
+    return articles
+
+
+def _read_chunks(path: Path, articles: dict[str, Article]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            article_id, start, end = json.loads(line)
+            text = articles[article_id].text[start:end]
+            if not text or not (0 <= start < end <= len(articles[article_id].text)):
+                raise ValueError(f"chunk {len(chunks)} has an impossible span")
+            chunks.append(Chunk(len(chunks), article_id, start, end, text))
+    return chunks
+
+
+def _read_sentences(path: Path, articles: dict[str, Article]) -> list[Span]:
+    spans: list[Span] = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            article_id, start, end = json.loads(line)
+            if not 0 <= start < end <= len(articles[article_id].text):
+                raise ValueError(f"sentence {len(spans)} has an impossible span")
+            spans.append((article_id, int(start), int(end)))
+    return spans
