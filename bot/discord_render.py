@@ -1,0 +1,522 @@
+"""Answers as Discord payloads: escaping, Discord's size limits, sentence-safe trimming.
+
+Pure functions on plain data (no discord import, no network): embeds are the JSON dicts
+of Discord's API, which the adapter turns into `discord.Embed.from_dict`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from bot.models import Answer, Citation, Passage
+from bot.settings import PROJECT_ROOT
+from index.errors import NewsbotError
+
+Language = Literal["fr", "en"]
+_T = TypeVar("_T")
+EmbedPayload = dict[str, Any]  # one embed, exactly as Discord's API spells it
+
+DEFAULT_PROMPTS_FILE = PROJECT_ROOT / "prompts" / "discord.toml"
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message).
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+FIELD_COUNT_LIMIT = 25
+EMBED_TOTAL_LIMIT = 6000  # summed over every embed of one message
+EMBEDS_PER_MESSAGE = 10
+THREAD_NAME_LIMIT = 100
+
+ANSWER_COLOUR = 0x2B6CB0
+ABSTENTION_COLOUR = 0x718096
+SOURCES_COLOUR = 0x4A5568
+
+# Card quotes shrink through these sizes before the answer text itself is shortened.
+_CARD_VALUE_STEPS = (FIELD_VALUE_LIMIT, 700, 450, 300, 200)
+
+
+class DiscordPromptsError(NewsbotError):
+    """prompts/discord.toml is missing, malformed or lacks a message."""
+
+
+@dataclass(frozen=True)
+class DiscordTexts:
+    """Every sentence the bot says itself, in one language (see prompts/discord.toml)."""
+
+    answer_title: str
+    quote_open: str
+    quote_close: str
+    quote_trimmed: str
+    quote_too_long: str
+    source_line: str
+    answer_trimmed: str
+    related_intro: str
+    related_prefix: str
+    footer_extractive: str
+    footer_llm: str
+    sources_title: str
+    sources_continued: str
+    no_passages: str
+    button_up: str
+    button_down: str
+    button_bad_source: str
+    button_sources: str
+    feedback_thanks: str
+    feedback_expired: str
+    no_recent_answer: str
+    cooldown: str
+    busy: str
+    user_error: str
+    error: str
+    empty_mention: str
+    not_here: str
+
+
+@dataclass(frozen=True)
+class CommandTexts:
+    """Slash command descriptions (registered once, so in one language)."""
+
+    ask: str
+    ask_question: str
+    ask_private: str
+    sources: str
+
+
+@dataclass(frozen=True)
+class DiscordPrompts:
+    """The French and English message sets plus command descriptions."""
+
+    fr: DiscordTexts
+    en: DiscordTexts
+    commands: CommandTexts
+    default_language: Language = "fr"
+
+    def for_language(self, language: str | None) -> DiscordTexts:
+        """The set for an answer's language ("fr"/"en"); anything else gets the default."""
+        chosen = language if language in ("fr", "en") else self.default_language
+        return self.en if chosen == "en" else self.fr
+
+    def for_locale(self, locale: str | None) -> DiscordTexts:
+        """The set for a Discord locale such as "fr", "en-US" or "de"."""
+        prefix = (locale or "").split("-")[0].lower()
+        return self.for_language(prefix if prefix in ("fr", "en") else None)
+
+
+def load_discord_prompts(path: Path = DEFAULT_PROMPTS_FILE) -> DiscordPrompts:
+    """Read and check the message templates; every key must exist in both languages."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DiscordPromptsError(f"no Discord messages file at {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DiscordPromptsError(f"{path} is not valid TOML: {exc}") from exc
+    default = data.get("default_language", "fr")
+    if default not in ("fr", "en"):
+        raise DiscordPromptsError(f"{path}: default_language must be fr or en")
+    return DiscordPrompts(
+        fr=_table(data, "fr", DiscordTexts, path),
+        en=_table(data, "en", DiscordTexts, path),
+        commands=_table(data, "commands", CommandTexts, path),
+        default_language=default,
+    )
+
+
+def _table(data: dict[str, Any], name: str, cls: type[_T], path: Path) -> _T:
+    table = data.get(name)
+    if not isinstance(table, dict):
+        raise DiscordPromptsError(f"{path}: missing [{name}] table")
+    wanted = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    missing = [key for key in wanted if not isinstance(table.get(key), str)]
+    if missing:
+        raise DiscordPromptsError(f"{path}: [{name}] lacks {', '.join(missing)}")
+    return cls(**{key: table[key] for key in wanted})
+
+
+# --- escaping -------------------------------------------------------------------------
+
+_INLINE_MARKUP = re.compile(r"([\\*_~`|<>])")  # also neutralises <@id>, <#id>, <t:…>
+_LINE_START_MARKUP = re.compile(r"^([ \t]*)([#+-])", re.MULTILINE)
+_LINE_START_NUMBERED = re.compile(r"^([ \t]*\d+)\.(?=\s)", re.MULTILINE)
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def escape_discord(text: str) -> str:
+    """Text from articles or users, made inert: no markdown, links, pings or mentions."""
+    text = _INLINE_MARKUP.sub(r"\\\1", text)
+    text = _LINE_START_MARKUP.sub(r"\1\\\2", text)
+    text = _LINE_START_NUMBERED.sub(r"\1\\.", text)
+    text = text.replace("](", "]\\(")  # a masked link needs "](" to form
+    # Even with allowed_mentions off, "@everyone" would still read as a ping to humans.
+    return _MASS_MENTION.sub(lambda m: "@" + _ZERO_WIDTH_SPACE + m.group(1), text)
+
+
+# --- sentences and markers ------------------------------------------------------------
+
+_MARKER = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
+_MARKER_RE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# Sentence end: punctuation, closing quotes, then the citation markers that belong to it.
+_SENTENCE_END = re.compile(rf"[.!?…]+(?:\s?[»\"”’)])*(?:[ \t\u00a0]*{_MARKER})*\s+")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(«\"“'])(?:[A-Z]|M|MM|Mme|Mmes|Mlle|Dr|Pr|Me|Mgr|St|Ste|cf|p|pp|env|av|apr|"
+    r"vol|art|Mr|Mrs|Ms|vs|No|n°)$"
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Cut text after each sentence; the pieces join back into the exact original text.
+
+    A citation marker right after a full stop stays with its sentence, and common
+    abbreviations ("M. Dupont") or a following lowercase word do not end a sentence.
+    """
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        before = text[start : match.start()]
+        following = text[end : end + 1]
+        if match.group(0).startswith(".") and _ABBREVIATION.search(before):
+            continue
+        if following.islower():
+            continue
+        pieces.append(text[start:end])
+        start = end
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def citation_markers(text: str) -> set[int]:
+    """The citation numbers referenced by `[n]` (or `[n, m]`) markers in text."""
+    numbers: set[int] = set()
+    for match in _MARKER_RE.finditer(text):
+        numbers.update(int(part) for part in re.split(r"\s*[,;]\s*", match.group(1)))
+    return numbers
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _trim_words(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Plain text shortened at a word boundary (for titles and names, not quotes)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + ellipsis
+
+
+def _escaped_within(raw: str, limit: int) -> str:
+    """Escape raw one-line text, dropping whole words until it fits the limit."""
+    escaped = escape_discord(raw)
+    while len(escaped) > limit and raw:
+        raw = _trim_words(raw, max(0, len(raw) - max(1, len(escaped) - limit)))
+        escaped = escape_discord(raw)
+        if raw == "…":
+            break
+    return escaped[:limit]
+
+
+# --- answers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Card:
+    """A source card before sizing: `n` is None for cards no marker refers to."""
+
+    n: int | None
+    name: str
+    quote_pieces: tuple[str, ...]
+    source_lines: tuple[str, ...]  # preferred first (with link), then shorter fallbacks
+
+
+def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
+    """The one embed of a reply: answer with `[n]` markers and numbered source cards.
+
+    Within every Discord limit. Quotes are cut only between sentences, and the answer
+    text is shortened (whole sentences) rather than drop a card a shown marker needs.
+    """
+    title = _escaped_within(
+        texts.answer_title.format(question=_one_line(answer.question)), TITLE_LIMIT
+    )
+    if answer.abstained:
+        cards = [_card(c, texts, related=True) for c in answer.related]
+        return _layout(
+            texts=texts,
+            title=title,
+            footer="",
+            colour=ABSTENTION_COLOUR,
+            pieces=split_sentences(answer.text.strip()),
+            lead_out=texts.related_intro if cards else "",
+            cards=cards,
+        )
+    footer = texts.footer_llm if answer.mode == "llm" else texts.footer_extractive
+    if answer.note:
+        footer = f"{footer} · {_one_line(answer.note)}"
+    return _layout(
+        texts=texts,
+        title=title,
+        footer=_trim_words(footer, FOOTER_LIMIT),
+        colour=ANSWER_COLOUR,
+        pieces=split_sentences(answer.text.strip()),
+        lead_out="",
+        cards=[_card(c, texts, related=False) for c in answer.citations],
+    )
+
+
+def _card(citation: Citation, texts: DiscordTexts, *, related: bool) -> _Card:
+    title = _one_line(citation.title) or _one_line(citation.source)
+    if related:
+        name = f"{texts.related_prefix} {escape_discord(title)}"
+    else:
+        name = f"[{citation.n}] {escape_discord(title)}"
+    if len(name) > FIELD_NAME_LIMIT:
+        prefix = texts.related_prefix + " " if related else f"[{citation.n}] "
+        name = prefix + _escaped_within(title, FIELD_NAME_LIMIT - len(prefix))
+    return _Card(
+        n=None if related else citation.n,
+        name=name,
+        quote_pieces=tuple(split_sentences(_one_line(citation.snippet))),
+        source_lines=_source_lines(citation.source, citation.url, texts),
+    )
+
+
+def _source_lines(source: str, url: str | None, texts: DiscordTexts) -> tuple[str, ...]:
+    link = _safe_url(url)
+    shown = _source_label(source, link)
+    plain = texts.source_line.format(source=_escaped_within(shown, 200))
+    if link is None:
+        return (plain,)
+    return (texts.source_line.format(source=f"[{_escaped_within(shown, 200)}]({link})"), plain)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """An http(s) URL usable as a masked-link target, or None."""
+    if not url or any(ch.isspace() for ch in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def _source_label(source: str, url: str | None) -> str:
+    if url is not None:
+        host = urlsplit(url).hostname or url
+        return host.removeprefix("www.")
+    return _one_line(source) or "?"
+
+
+def _card_value(card: _Card, limit: int, texts: DiscordTexts) -> str:
+    """The longest whole-sentence quote (and best source line) that fits in `limit`."""
+    for source_line in card.source_lines:
+        tail = "\n" + source_line
+        for kept in range(len(card.quote_pieces), 0, -1):
+            quote = escape_discord("".join(card.quote_pieces[:kept]).strip())
+            mark = texts.quote_trimmed if kept < len(card.quote_pieces) else ""
+            value = f"> {texts.quote_open}{quote}{mark}{texts.quote_close}{tail}"
+            if len(value) <= limit:
+                return value
+        # Not even one sentence fits: say so rather than cut a quote mid-sentence.
+        value = texts.quote_too_long + tail
+        if len(value) <= limit:
+            return value
+    return _trim_words(card.source_lines[-1], limit)
+
+
+def _layout(
+    *,
+    texts: DiscordTexts,
+    title: str,
+    footer: str,
+    colour: int,
+    pieces: Sequence[str],
+    lead_out: str,
+    cards: Sequence[_Card],
+) -> EmbedPayload:
+    every_marker = citation_markers("".join(pieces))
+
+    def build(description_budget: int, value_limit: int) -> tuple[EmbedPayload, int]:
+        # Keep the longest run of whole sentences whose markers all get a card.
+        kept = len(pieces)
+        while True:
+            raw = "".join(pieces[:kept]).strip()
+            shown = citation_markers(raw)
+            chosen = [c for c in cards if c.n is None or c.n in shown or c.n not in every_marker]
+            parts = [escape_discord(raw)] if raw else []
+            if kept < len(pieces):
+                parts.append(texts.answer_trimmed)
+            if lead_out:
+                parts.append(lead_out)
+            description = "\n\n".join(parts)
+            fits = len(description) <= description_budget and len(chosen) <= FIELD_COUNT_LIMIT
+            if fits or kept == 0:
+                break
+            kept -= 1
+        embed: EmbedPayload = {"type": "rich", "title": title, "color": colour}
+        if description:
+            embed["description"] = description[:DESCRIPTION_LIMIT]
+        embed["fields"] = [
+            {"name": c.name, "value": _card_value(c, value_limit, texts), "inline": False}
+            for c in chosen[:FIELD_COUNT_LIMIT]
+        ]
+        if footer:
+            embed["footer"] = {"text": footer}
+        return embed, kept
+
+    # First shrink the quotes on the cards, then the answer text itself.
+    for value_limit in _CARD_VALUE_STEPS:
+        embed, _ = build(DESCRIPTION_LIMIT, value_limit)
+        if embed_length(embed) <= EMBED_TOTAL_LIMIT:
+            return embed
+    budget = DESCRIPTION_LIMIT
+    while True:
+        embed, kept = build(budget, _CARD_VALUE_STEPS[-1])
+        over = embed_length(embed) - EMBED_TOTAL_LIMIT
+        if over <= 0:
+            return embed
+        if kept == 0:
+            break
+        budget = len(embed.get("description", "")) - over
+    # Only cards that no shown marker refers to are left; drop them from the end.
+    while embed_length(embed) > EMBED_TOTAL_LIMIT and embed["fields"]:
+        embed["fields"].pop()
+    return embed
+
+
+def embed_length(embed: EmbedPayload) -> int:
+    """Characters Discord counts against the 6,000 limit for one embed."""
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    total += len(embed.get("footer", {}).get("text", ""))
+    total += len(embed.get("author", {}).get("name", ""))
+    return total
+
+
+# --- full passages (/sources) ---------------------------------------------------------
+
+
+def render_sources_messages(answer: Answer, texts: DiscordTexts) -> list[list[EmbedPayload]]:
+    """The full passages of an answer as messages of embeds, each message within limits.
+
+    Empty when the answer has no passages (say `texts.no_passages` instead).
+    """
+    embeds = [embed for passage in answer.passages for embed in _passage_embeds(passage, texts)]
+    messages: list[list[EmbedPayload]] = []
+    size = 0
+    for embed in embeds:
+        length = embed_length(embed)
+        if (
+            not messages
+            or len(messages[-1]) == EMBEDS_PER_MESSAGE
+            or size + length > EMBED_TOTAL_LIMIT
+        ):
+            messages.append([])
+            size = 0
+        messages[-1].append(embed)
+        size += length
+    return messages
+
+
+def _passage_embeds(passage: Passage, texts: DiscordTexts) -> list[EmbedPayload]:
+    continued = " " + texts.sources_continued
+    heading = texts.sources_title.format(n=passage.n, title=_one_line(passage.title))
+    title = _escaped_within(heading, TITLE_LIMIT - len(continued))
+    source_line = _source_lines(passage.source, passage.url, texts)[0]
+    budget = DESCRIPTION_LIMIT - len(source_line) - 2
+    chunks = _chunk_sentences(passage.text.strip(), budget)
+    link = _safe_url(passage.url)
+    embeds: list[EmbedPayload] = []
+    for i, chunk in enumerate(chunks):
+        embed: EmbedPayload = {
+            "type": "rich",
+            "title": title if i == 0 else title + continued,
+            "description": chunk,
+            "color": SOURCES_COLOUR,
+        }
+        if i == 0 and link is not None:
+            embed["url"] = link
+        embeds.append(embed)
+    embeds[-1]["description"] = "\n\n".join(
+        p for p in (embeds[-1]["description"], source_line) if p
+    )
+    return embeds
+
+
+def _chunk_sentences(text: str, budget: int) -> list[str]:
+    """Escaped text in chunks of at most `budget` characters, cut between sentences."""
+    pieces: list[str] = []
+    for piece in split_sentences(text):
+        # A single sentence longer than a whole embed is split between words, as a last resort.
+        pieces.extend(
+            _split_words(piece, budget // 2) if len(escape_discord(piece)) > budget else [piece]
+        )
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = current + piece
+        if current and len(escape_discord(candidate.strip())) > budget:
+            chunks.append(escape_discord(current.strip()))
+            candidate = piece
+        current = candidate
+    chunks.append(escape_discord(current.strip()))
+    return chunks
+
+
+def _split_words(text: str, size: int) -> list[str]:
+    out: list[str] = []
+    while len(text) > size:
+        cut = text.rfind(" ", 0, size)
+        cut = size if cut <= 0 else cut + 1
+        out.append(text[:cut])
+        text = text[cut:]
+    out.append(text)
+    return out
+
+
+# --- short messages -------------------------------------------------------------------
+
+
+def render_notice(text: str) -> str:
+    """A plain message within Discord's 2,000-character content limit."""
+    return _trim_words(text.strip(), CONTENT_LIMIT)
+
+
+def render_user_error(texts: DiscordTexts, message: str) -> str:
+    """An expected failure (missing index, bad question) as the one line users see."""
+    return render_notice(texts.user_error.format(message=escape_discord(_one_line(message))))
+
+
+def render_wait_notice(
+    template: str, *, retry_after: float, now: float, cooldown_seconds: float
+) -> str:
+    """A cooldown or busy message saying when to retry, as a Discord relative timestamp."""
+    retry_at = f"<t:{math.ceil(now + retry_after)}:R>"
+    return render_notice(template.format(retry_at=retry_at, seconds=f"{cooldown_seconds:g}"))
+
+
+def mentions_bot(content: str, bot_id: int) -> bool:
+    """True when the text itself mentions the bot (a reply's implicit ping does not count)."""
+    return re.search(rf"<@!?{bot_id}>", content) is not None
+
+
+def question_from_mention(content: str, bot_id: int) -> str:
+    """The question in a message that mentions the bot: the text without the mention."""
+    return _one_line(re.sub(rf"<@!?{bot_id}>", " ", content))
+
+
+def thread_name(question: str) -> str:
+    """A thread title from the question (plain text: thread names render no markdown)."""
+    return _trim_words(_one_line(question), THREAD_NAME_LIMIT) or "Question"
