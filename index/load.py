@@ -1,0 +1,304 @@
+"""Read a folder of news articles (.txt, .md, .html, .jsonl) into `SourceDocument`s."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+
+from index.errors import NewsbotError, SourceFolderError
+from index.models import Skipped, SourceDocument
+
+logger = logging.getLogger("newsbot.index")
+
+SOURCE_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
+_JSONL_FIELDS = ("text", "title", "url", "date", "source")
+# Above this share of control characters a "text" is really binary that happened to decode.
+_MAX_CONTROL_RATIO = 0.01
+# Non-letters that real text puts between two letters: apostrophes, the inclusive-writing
+# middle dot ("étudiant·es"), dashes, ellipses and non-breaking spaces.
+_WORD_JOINERS = frozenset("’‘·–—…\u00a0\u202f")
+_MAX_SUSPICIOUS_RATIO = 0.05
+
+
+class UnreadableSource(NewsbotError):
+    """A source file that cannot become articles; the message is the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Documents read from a file or folder, and what was skipped on the way."""
+
+    documents: tuple[SourceDocument, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+
+def list_source_files(folder: Path) -> list[Path]:
+    """Article files under `folder`, recursively, sorted.
+
+    Hidden files and folders are ignored, and so are README files (README.md, README.txt,
+    any case): they describe a corpus rather than belong to it. Broken symlinks are listed
+    so that the loader reports them instead of silently dropping them.
+    """
+    if not folder.is_dir():
+        raise SourceFolderError(
+            f"no source folder at {folder} — create it or set NEWSBOT_SOURCE_DIR"
+        )
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        found.extend(Path(dirpath, name) for name in filenames if _is_source_name(name))
+    return sorted(found)
+
+
+def read_source_file(path: Path, root: Path) -> ReadResult:
+    """The documents in one file, plus any broken .jsonl lines; raises `UnreadableSource`."""
+    origin = path.relative_to(root).as_posix()
+    suffix = path.suffix.lower()
+    if suffix not in SOURCE_SUFFIXES:
+        raise UnreadableSource(f"unsupported file type {suffix or '(no extension)'}")
+    text = decode_source_bytes(_read_bytes(path))
+    if suffix == ".jsonl":
+        return _read_jsonl(text, origin)
+    if suffix in {".html", ".htm"}:
+        document = _read_html(text, origin)
+    elif suffix == ".md":
+        document = _read_markdown(text, origin)
+    else:
+        document = SourceDocument(text=text, origin=origin)
+    return ReadResult(documents=(document,))
+
+
+def read_source_folder(folder: Path) -> ReadResult:
+    """Every document under `folder`; bad files and lines are skipped and logged, not raised.
+
+    Raises `SourceFolderError` only when the folder is missing or holds no article files.
+    """
+    paths = list_source_files(folder)
+    if not paths:
+        raise SourceFolderError(
+            f"no .txt, .md, .html or .jsonl files in {folder} — add articles or set "
+            "NEWSBOT_SOURCE_DIR"
+        )
+    documents: list[SourceDocument] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        try:
+            result = read_source_file(path, folder)
+        except UnreadableSource as exc:
+            result = ReadResult(skipped=(Skipped(path.relative_to(folder).as_posix(), exc.reason),))
+        documents.extend(result.documents)
+        skipped.extend(result.skipped)
+        for item in result.skipped:
+            logger.warning("skipped %s: %s", item.origin, item.reason)
+    return ReadResult(documents=tuple(documents), skipped=tuple(skipped))
+
+
+def decode_source_bytes(data: bytes) -> str:
+    """Text from raw bytes: UTF-8 (BOM or not) first, else the detected code page."""
+    if not data.strip():
+        raise UnreadableSource("empty file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _decode_strict(data, "utf-16")
+    elif b"\x00" in data:
+        # Text files never hold NUL bytes; images, archives and PDFs always do.
+        raise UnreadableSource("binary content (NUL bytes), not text")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode_detected(data)
+    if not text.strip():
+        raise UnreadableSource("empty file")
+    controls = sum(1 for char in text if char not in "\t\n\r\f\v" and _is_control(char))
+    if controls > _MAX_CONTROL_RATIO * len(text):
+        raise UnreadableSource("binary content (control characters), not text")
+    return text
+
+
+def _is_source_name(name: str) -> bool:
+    path = Path(name)
+    return (
+        not name.startswith(".")
+        and path.suffix.lower() in SOURCE_SUFFIXES
+        and path.stem.lower() != "readme"
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read file ({exc.strerror or exc})") from exc
+
+
+def _decode_strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(f"undecodable {encoding} content") from exc
+
+
+def _decode_detected(data: bytes) -> str:
+    # charset-normalizer misreads short French cp1252/latin-1 files (as mac_latin2, cp1257,
+    # cp437...), and those are by far the commonest non-UTF-8 files in a French corpus:
+    # so cp1252 goes first whenever it yields plausible Western text.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _looks_western(text):
+            return text
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise UnreadableSource("binary or undecodable content, not text")
+    return str(best)
+
+
+def _looks_western(text: str) -> bool:
+    """Whether `text` reads as Western European text rather than another code page's mojibake.
+
+    Mojibake shows as runs of three or more accented letters ("Ïðèâåò" for Russian) or
+    symbols inside words ("Za¿ó³æ" for Polish); French, English or Spanish have almost none.
+    """
+    non_ascii = suspicious = 0
+    for i, char in enumerate(text):
+        if char.isascii():
+            continue
+        non_ascii += 1
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if char.isalpha():
+            suspicious += _is_accented_letter(before) and _is_accented_letter(after)
+        elif char not in _WORD_JOINERS:
+            suspicious += before.isalpha() and after.isalpha()
+    return suspicious <= _MAX_SUSPICIOUS_RATIO * non_ascii
+
+
+def _is_accented_letter(char: str) -> bool:
+    return not char.isascii() and char.isalpha()
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"
+
+
+def _read_jsonl(text: str, origin: str) -> ReadResult:
+    documents: list[SourceDocument] = []
+    skipped: list[Skipped] = []
+    # Split on "\n" only: str.splitlines() would also break on U+2028 inside JSON strings.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            documents.append(_jsonl_document(raw, origin, number))
+        except _BadLine as exc:
+            skipped.append(Skipped(origin=f"{origin}#L{number}", reason=str(exc)))
+    return ReadResult(documents=tuple(documents), skipped=tuple(skipped))
+
+
+class _BadLine(ValueError):
+    """One .jsonl line that cannot be an article."""
+
+
+def _jsonl_document(raw: str, origin: str, line: int) -> SourceDocument:
+    try:
+        record = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _BadLine(f"invalid JSON ({exc.msg})") from exc
+    if not isinstance(record, dict):
+        raise _BadLine("not a JSON object")
+    values: dict[str, str | None] = {}
+    for key in _JSONL_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _BadLine(f"field {key!r} is not a string")
+        values[key] = value if value and value.strip() else None
+    text = values["text"]
+    if text is None:
+        raise _BadLine("missing or empty 'text'")
+    return SourceDocument(
+        text=text,
+        origin=origin,
+        title=_stripped(values["title"]),
+        url=_stripped(values["url"]),
+        date=_stripped(values["date"]),
+        source=_stripped(values["source"]),
+        line=line,
+    )
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value else None
+
+
+def _read_html(html: str, origin: str) -> SourceDocument:
+    # trafilatura pulls in lxml and htmldate (~0.2 s): only pay for it when there is HTML.
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = getattr(extracted, "text", None)
+    if not isinstance(text, str) or not text.strip():
+        raise UnreadableSource("no article text found in the HTML")
+    return SourceDocument(
+        text=text,
+        origin=origin,
+        title=_metadata(extracted, "title"),
+        url=_metadata(extracted, "url"),
+        date=_metadata(extracted, "date"),
+        source=_metadata(extracted, "sitename"),
+    )
+
+
+def _metadata(extracted: object, name: str) -> str | None:
+    value = getattr(extracted, name, None)
+    return _stripped(value) if isinstance(value, str) and value.strip() else None
+
+
+_MD_H1 = re.compile(r"\s{0,3}#\s+(.+)")
+_MD_LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S.*$", re.M)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_MD_RULE = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$", re.M)
+_MD_QUOTE = re.compile(r"^ {0,3}>[ \t]?", re.M)
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM_STAR = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
+_MD_EM_UNDERSCORE = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _read_markdown(markdown: str, origin: str) -> SourceDocument:
+    """Light markdown removal; the `# Title` line stays in the text, like a .txt title line."""
+    first_line = next((line for line in markdown.splitlines() if line.strip()), "")
+    text = strip_markdown(markdown)
+    title = None
+    if _MD_H1.fullmatch(first_line):
+        title = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    return SourceDocument(text=text, origin=origin, title=title)
+
+
+def strip_markdown(markdown: str) -> str:
+    """Markdown to plain text, lightly: headings, emphasis, code ticks, links and rules."""
+    text = _MD_LINK_DEF.sub("", markdown)
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_RULE.sub("", text)
+    text = _MD_HEADING.sub(r"\1", text)
+    text = _MD_QUOTE.sub("", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EM_STAR.sub(r"\1", text)
+    text = _MD_EM_UNDERSCORE.sub(r"\1", text)
+    return _MD_CODE.sub(r"\1", text)
