@@ -195,9 +195,7 @@ class DiscordStandin:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -253,7 +251,7 @@ class DiscordStandin:
         message_type: int = 0,
         webhook_id: str | None = None,
     ) -> dict[str, Any]:
-        message = {
+        message: dict[str, Any] = {
             "id": self.snowflake(),
             "channel_id": channel_id,
             "author": author,
@@ -740,7 +738,7 @@ class DiscordStandin:
         channel_id = channel_id or self.channel_id
         author = self.user_payload(user_id, f"user{user_id}", bot=bot_author)
         mentioned = re.findall(r"<@!?(\d+)>", content)
-        message = {
+        message: dict[str, Any] = {
             "id": self.snowflake(),
             "channel_id": channel_id,
             "guild_id": self.guild_id,
