@@ -45,7 +45,7 @@ class Settings:
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     # Chunking, in characters; chunks are whole sentences.
-    chunk_size: int = 500
+    chunk_size: int = 900
     chunk_overlap: int = 1  # sentences shared by consecutive chunks
     top_k: int = 5
     # Optional language model: "ollama:MODEL" or "openai:MODEL"; empty means extractive.

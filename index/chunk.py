@@ -24,7 +24,7 @@ _WORD_BEFORE = re.compile(r"(\w+)\W*$")
 class ChunkSettings:
     """How articles are cut: a target size in characters and sentences of overlap."""
 
-    size: int = 500
+    size: int = 900
     overlap: int = 1
 
     def __post_init__(self) -> None:

@@ -1,14 +1,18 @@
-"""Hybrid search: FAISS (dense) and French BM25 (lexical), fused by reciprocal rank."""
+"""Hybrid search: FAISS (dense), French BM25 (lexical) and sentence vectors, fused by RRF."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex, analyze
 from index.models import Article, Chunk, Hit
-from index.store import LoadedIndex
+from index.store import LoadedIndex, Span
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class SearchSettings:
     rrf_k: float = 60.0
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    sentence_weight: float = 1.5  # best single sentence of a chunk against the question
     duplicate_jaccard: float = 0.8  # term-set overlap above which two chunks are one text
 
 
@@ -43,13 +48,22 @@ class HybridSearcher:
         dense: Any,
         lexical: LexicalIndex,
         embedder: VectorEmbeddings,
+        sentences: list[Span] | None = None,
+        sentence_vectors: NDArray[np.float32] | None = None,
         settings: SearchSettings | None = None,
     ) -> None:
         self.articles = articles
         self.chunks = chunks
+        self.embedder = embedder
+        self.lexical = lexical
         self._dense = dense
-        self._lexical = lexical
-        self._embedder = embedder
+        self.sentences = sentences or []
+        self.sentence_vectors = (
+            sentence_vectors
+            if sentence_vectors is not None
+            else np.zeros((0, embedder.dimension), dtype=np.float32)
+        )
+        self._sentence_chunk = _chunk_of_sentences(chunks, self.sentences)
         self.settings = settings or SearchSettings()
 
     @classmethod
@@ -62,28 +76,54 @@ class HybridSearcher:
             dense=index.dense,
             lexical=index.lexical,
             embedder=embedder,
+            sentences=index.sentences,
+            sentence_vectors=index.sentence_vectors,
             settings=settings,
         )
 
-    def dense_search(self, query: str, n: int) -> list[tuple[int, float]]:
+    def embed(self, query: str) -> NDArray[np.float32]:
+        return self.embedder.embed_question(query)
+
+    def dense_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         if self._dense.ntotal == 0:
             return []
-        vector = self._embedder.embed_question(query)[None, :]
-        scores, rows = self._dense.search(vector, min(n, self._dense.ntotal))
+        scores, rows = self._dense.search(vector[None, :], min(n, self._dense.ntotal))
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def lexical_search(self, query: str, n: int) -> list[tuple[int, float]]:
-        return [(m.row, m.score) for m in self._lexical.search(query, n)]
+    def sentence_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
+        """Chunks ranked by their best sentence's similarity to the question."""
+        if not len(self.sentences):
+            return []
+        sims = self.sentence_vectors @ vector
+        n = min(n * 3, sims.size)
+        top = np.argpartition(-sims, n - 1)[:n]
+        ranked: dict[int, float] = {}
+        for i in top[np.argsort(-sims[top], kind="stable")]:
+            ranked.setdefault(self._sentence_chunk[int(i)], float(sims[i]))
+        return list(ranked.items())
 
-    def search(self, query: str, k: int = 5, *, mode: str = "hybrid") -> list[Hit]:
+    def lexical_search(self, query: str, n: int) -> list[tuple[int, float]]:
+        return [(m.row, m.score) for m in self.lexical.search(query, n)]
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: str = "hybrid",
+        vector: NDArray[np.float32] | None = None,
+    ) -> list[Hit]:
         """The `k` best distinct chunks for `query`; `mode` is hybrid, dense or lexical."""
         s = self.settings
         found: dict[int, _Candidate] = {}
         if mode in ("hybrid", "dense"):
-            for rank, (row, score) in enumerate(self.dense_search(query, s.candidates), 1):
+            vector = self.embed(query) if vector is None else vector
+            for rank, (row, score) in enumerate(self.dense_search(vector, s.candidates), 1):
                 c = found.setdefault(row, _Candidate(row))
                 c.dense_score, c.dense_rank = score, rank
                 c.fused += s.dense_weight / (s.rrf_k + rank)
+            for rank, (row, _) in enumerate(self.sentence_search(vector, s.candidates), 1):
+                found.setdefault(row, _Candidate(row)).fused += s.sentence_weight / (s.rrf_k + rank)
         if mode in ("hybrid", "lexical"):
             for rank, (row, score) in enumerate(self.lexical_search(query, s.candidates), 1):
                 c = found.setdefault(row, _Candidate(row))
@@ -104,10 +144,8 @@ class HybridSearcher:
                     dups.append(chunk)
                     break
             else:
-                if len(kept) == k:
-                    # Later candidates may still be copies of kept ones; past k they are not.
-                    continue
-                kept.append((cand, terms, []))
+                if len(kept) < k:
+                    kept.append((cand, terms, []))
         return [
             Hit(
                 chunk=self.chunks[c.row],
@@ -122,6 +160,20 @@ class HybridSearcher:
             )
             for rank, (c, _, dups) in enumerate(kept, 1)
         ]
+
+
+def _chunk_of_sentences(chunks: list[Chunk], sentences: list[Span]) -> list[int]:
+    """For each sentence, the first chunk that contains its start."""
+    starts: dict[str, tuple[list[int], list[int]]] = {}
+    for chunk in chunks:
+        positions, rows = starts.setdefault(chunk.article_id, ([], []))
+        positions.append(chunk.start)
+        rows.append(chunk.id)
+    owners: list[int] = []
+    for article_id, start, _ in sentences:
+        positions, rows = starts[article_id]
+        owners.append(rows[max(0, bisect_right(positions, start) - 1)])
+    return owners
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
