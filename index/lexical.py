@@ -89,6 +89,16 @@ class LexicalIndex:
     def vocabulary(self) -> dict[str, int]:
         return dict(getattr(self._model, "vocab_dict", {}) or {})
 
+    def idf(self, term: str) -> float:
+        """log(1 + N/df): how rare a term is; a term the corpus never uses gets the maximum."""
+        n = max(self.size, 1)
+        column = self.vocabulary().get(term)
+        if column is None:
+            return float(np.log1p(n))
+        indptr = self._model.scores["indptr"]
+        df = max(int(indptr[column + 1] - indptr[column]), 1)
+        return float(np.log1p(n / df))
+
     def scores(self, terms: Sequence[str]) -> NDArray[np.float32]:
         """BM25 score of every chunk for already-analysed query terms."""
         vocab = self.vocabulary()
