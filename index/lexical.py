@@ -87,7 +87,8 @@ class LexicalIndex:
         return int(getattr(self._model, "scores", {}).get("num_docs", 0))
 
     def vocabulary(self) -> dict[str, int]:
-        return dict(getattr(self._model, "vocab_dict", {}) or {})
+        vocab: dict[str, int] = getattr(self._model, "vocab_dict", None) or {}
+        return vocab
 
     def idf(self, term: str) -> float:
         """log(1 + N/df): how rare a term is; a term the corpus never uses gets the maximum."""

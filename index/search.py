@@ -64,6 +64,7 @@ class HybridSearcher:
             else np.zeros((0, embedder.dimension), dtype=np.float32)
         )
         self._sentence_chunk = _chunk_of_sentences(chunks, self.sentences)
+        self.sentence_rows = {span: row for row, span in enumerate(self.sentences)}
         self.settings = settings or SearchSettings()
 
     @classmethod
