@@ -43,6 +43,8 @@ SOURCES_COLOUR = 0x4A5568
 
 # Card quotes shrink through these sizes before the answer text itself is shortened.
 _CARD_VALUE_STEPS = (FIELD_VALUE_LIMIT, 700, 450, 300, 200)
+# Below this many characters of answer, cards give up quote length before the answer does.
+_DESCRIPTION_FLOOR = 1500
 
 
 class DiscordPromptsError(NewsbotError):
@@ -376,11 +378,32 @@ def _layout(
             embed["footer"] = {"text": footer}
         return embed, kept
 
-    # First shrink the quotes on the cards, then the answer text itself.
-    for value_limit in _CARD_VALUE_STEPS:
-        embed, _ = build(DESCRIPTION_LIMIT, value_limit)
+    # Keep the whole answer if shorter quotes on the cards make room for it.
+    roomy_steps = _CARD_VALUE_STEPS[:-1]
+    for value_limit in roomy_steps:
+        embed, kept = build(DESCRIPTION_LIMIT, value_limit)
+        if kept < len(pieces):
+            break  # the answer alone is too long: balance it against the cards below
         if embed_length(embed) <= EMBED_TOTAL_LIMIT:
             return embed
+    # Else shorten the answer, but not below a floor, while cards keep a sentence or two.
+    fixed = len(title) + len(footer)
+    for value_limit in roomy_steps:
+        cards_at_most = sum(len(c.name) + len(_card_value(c, value_limit, texts)) for c in cards)
+        budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - fixed - cards_at_most)
+        if budget < _DESCRIPTION_FLOOR:
+            continue
+        embed, _ = build(budget, value_limit)
+        # Cards whose markers were cut free room: give it back to the answer.
+        for _ in range(3):
+            spare = EMBED_TOTAL_LIMIT - embed_length(embed)
+            grown, _ = build(min(DESCRIPTION_LIMIT, budget + spare), value_limit)
+            if embed_length(grown) > EMBED_TOTAL_LIMIT or grown == embed:
+                break
+            embed, budget = grown, min(DESCRIPTION_LIMIT, budget + spare)
+        if embed_length(embed) <= EMBED_TOTAL_LIMIT:
+            return embed
+    # Last resort (many cards): the smallest quotes, and as much answer as still fits.
     budget = DESCRIPTION_LIMIT
     while True:
         embed, kept = build(budget, _CARD_VALUE_STEPS[-1])
