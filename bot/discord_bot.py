@@ -299,6 +299,10 @@ class NewsBot(discord.Client):
             await self._answer_message(message, me.id, is_dm=is_dm)
         except discord.HTTPException as exc:
             log.error("could not reply to a mention: %s", exc)
+        except Exception:
+            log.exception("answering a mention failed")
+            with suppress(discord.HTTPException):
+                await self._reply(message, render_notice(self._prompts.for_language(None).error))
 
     async def _answer_message(self, message: discord.Message, bot_id: int, *, is_dm: bool) -> None:
         texts = self._prompts.for_language(None)

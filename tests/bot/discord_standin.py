@@ -153,6 +153,7 @@ class DiscordStandin:
         self.guild_id = self.snowflake()
         self.channel_id = self.snowflake()
         self.other_channel_id = self.snowflake()
+        self.dm_channel_id = self.snowflake()
         self.requests: list[Recorded] = []
         self.gateway_ops: list[GatewayOp] = []
         self.interactions: dict[str, SentInteraction] = {}
@@ -183,6 +184,13 @@ class DiscordStandin:
                 "last_message_id": None,
                 "rate_limit_per_user": 0,
             }
+
+        self.channels[self.dm_channel_id] = {
+            "id": self.dm_channel_id,
+            "type": 1,
+            "recipients": [self.user_payload("1000", "user1000")],
+            "last_message_id": None,
+        }
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -269,7 +277,7 @@ class DiscordStandin:
             "type": message_type,
             "flags": body.get("flags") or 0,
         }
-        if channel_id in self.channels:
+        if self.channels.get(channel_id, {}).get("type") != 1:
             message["guild_id"] = self.guild_id
         if webhook_id is not None:
             message["webhook_id"] = webhook_id
@@ -734,16 +742,14 @@ class DiscordStandin:
         channel_id: str | None = None,
         bot_author: bool = False,
     ) -> dict[str, Any]:
-        """A user posts a message in a channel (mentions are parsed from the content)."""
+        """A user posts a message in a channel or DM (mentions are parsed from the content)."""
         channel_id = channel_id or self.channel_id
         author = self.user_payload(user_id, f"user{user_id}", bot=bot_author)
         mentioned = re.findall(r"<@!?(\d+)>", content)
         message: dict[str, Any] = {
             "id": self.snowflake(),
             "channel_id": channel_id,
-            "guild_id": self.guild_id,
             "author": author,
-            "member": self.member_payload(),
             "content": content,
             "timestamp": _now_iso(),
             "edited_timestamp": None,
@@ -762,6 +768,9 @@ class DiscordStandin:
             "type": 0,
             "flags": 0,
         }
+        if self.channels[channel_id]["type"] != 1:  # DMs have no guild and no member
+            message["guild_id"] = self.guild_id
+            message["member"] = self.member_payload()
         self.messages[message["id"]] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return message

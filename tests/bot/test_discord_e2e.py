@@ -273,6 +273,24 @@ async def test_mention_answered_in_a_new_thread_when_configured(
     assert_nothing_rejected_or_pinged(standin)
 
 
+async def test_direct_messages_are_answered_when_enabled(
+    standin: DiscordStandin, bot_settings: Settings
+) -> None:
+    settings = bot_settings.with_overrides(discord_answer_dms=True)
+    answers = ScriptedAnswers()
+    async with running_bot(standin, settings, answers):
+        identify = await standin.wait_for_op(lambda op: op.op == 2)
+        start = len(standin.requests)
+        await standin.send_message("Qui signe l'accord ?", channel_id=standin.dm_channel_id)
+        reply = await next_channel_message(standin, start)
+    direct_messages = 1 << 12
+    assert identify.d["intents"] & direct_messages
+    assert answers.asked == ["Qui signe l'accord ?"]  # no mention needed in a DM
+    assert reply.path == f"/channels/{standin.dm_channel_id}/messages"
+    assert card_numbers(only_embed(reply)) == {1, 2}
+    assert_nothing_rejected_or_pinged(standin)
+
+
 async def test_restricted_to_listed_channels(
     standin: DiscordStandin, bot_settings: Settings
 ) -> None:
