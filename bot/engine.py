@@ -1,0 +1,89 @@
+"""Loads the models and the index once and answers questions; reloads a swapped index."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from bot.answer import AnswerOptions, answer_question
+from bot.llm import LanguageModel, load_language_model
+from bot.models import Answer
+from bot.settings import Settings
+from index.embed import VectorEmbeddings, load_embedder
+from index.models import Hit
+from index.search import HybridSearcher
+from index.store import current_build_id, load_index
+
+log = logging.getLogger("newsbot.bot")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    build_id: str
+    searcher: HybridSearcher
+
+
+class Engine:
+    """The one object every front end holds: `engine.answer(question) -> Answer`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: VectorEmbeddings,
+        *,
+        llm: LanguageModel | None = None,
+        options: AnswerOptions | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.llm = llm
+        self.options = options or AnswerOptions()
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, settings: Settings) -> Engine:
+        """Load the embedder (and the language model, if configured); the index loads lazily."""
+        embedder = load_embedder(
+            settings.embedding_model,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+        )
+        return cls(settings, embedder, llm=load_language_model(settings))
+
+    def searcher(self) -> HybridSearcher:
+        """The searcher over the live build, reloaded when `newsbot index` swapped it.
+
+        Callers keep the searcher they got, so a question in flight finishes on the build
+        it started with even if a new one is swapped in meanwhile.
+        """
+        live = current_build_id(self.settings.index_dir)
+        loaded = self._loaded
+        if loaded is not None and loaded.build_id == live:
+            return loaded.searcher
+        with self._lock:
+            if self._loaded is None or self._loaded.build_id != live:
+                index = load_index(
+                    self.settings.index_dir,
+                    embedder=self.embedder.name,
+                    dimension=self.embedder.dimension,
+                )
+                if self._loaded is not None:
+                    log.info("index swapped: now serving build %s", index.build_id)
+                self._loaded = _Loaded(
+                    index.build_id, HybridSearcher.from_index(index, self.embedder)
+                )
+            return self._loaded.searcher
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        return self.searcher().search(query, k or self.settings.top_k)
+
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        return answer_question(
+            question,
+            self.searcher(),
+            k=k or self.settings.top_k,
+            options=self.options,
+            llm=self.llm,
+        )

@@ -1,0 +1,25 @@
+"""Every prompt and user-facing message lives in `prompts/*.toml`; this reads them."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from typing import Any
+
+from bot.settings import PROJECT_ROOT
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+@cache
+def load_prompts(name: str) -> dict[str, Any]:
+    """The parsed `prompts/<name>.toml`, read once per process."""
+    with open(PROMPTS_DIR / f"{name}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def message(name: str, key: str, language: str, **values: object) -> str:
+    """One template from `prompts/<name>.toml` in `language` (French when unknown)."""
+    table = load_prompts(name)
+    section = table.get(language) or table["fr"]
+    return str(section[key]).format(**values)

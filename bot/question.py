@@ -1,0 +1,56 @@
+"""Turn raw user text into a usable question, and tell its language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.prompts import message
+from index.errors import InvalidQuestionError
+from index.lexical import fold_accents
+
+MAX_QUESTION_CHARS = 2000
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+_MARKDOWN = re.compile(r"(?:\*\*|__|~~|\|\||```|`|^>+\s?|^#+\s|\*|_(?=\w)|(?<=\w)_)", re.M)
+_WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœ']+")
+_EN = frozenset(
+    "the what who whom whose when where why how which is are was were did does do with "
+    "of to in and many much did has have been will would about visit visited putin north "
+    "korea south russia russian korean treaty weapons meet met".split()
+)
+_FR = frozenset(
+    "le la les des du de qui que quoi quand où ou comment combien quel quelle quels quelles "
+    "est sont a ont et en au aux une un pour avec dans sur par pourquoi poutine corée "
+    "nord russie accord visite c'est qu'est-ce".split()
+)
+
+
+def clean_question(raw: str) -> str:
+    """The question without control characters, Discord mentions or markdown.
+
+    Raises InvalidQuestionError (message in French; the caller has no language yet
+    for an empty question) when nothing usable is left or it is too long.
+    """
+    text = raw.strip()
+    language = detect_language(text) if text else "fr"
+    if not text:
+        raise InvalidQuestionError(message("answer", "empty_question", language))
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            message("answer", "too_long", language, length=len(text), limit=MAX_QUESTION_CHARS)
+        )
+    text = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in text)
+    text = _MARKDOWN.sub(" ", _MENTION.sub(" ", text))
+    text = " ".join(text.split())
+    if not any(c.isalnum() for c in text):
+        raise InvalidQuestionError(message("answer", "nothing_left", language))
+    return text
+
+
+def detect_language(text: str) -> str:
+    """ "en" when English function words outnumber French ones, else "fr"."""
+    words = _WORD.findall(text.lower())
+    folded = [fold_accents(w) for w in words]
+    english = sum(w in _EN for w in words)
+    french = sum(w in _FR or f in _FR for w, f in zip(words, folded, strict=True))
+    return "en" if english > french else "fr"
