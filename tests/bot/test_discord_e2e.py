@@ -31,6 +31,7 @@ from discord_standin import (
     EMBED_TOTAL_LIMIT,
     EPHEMERAL,
     DiscordStandin,
+    Fault,
     Recorded,
     custom_ids,
     embed_size,
@@ -630,6 +631,28 @@ async def test_missing_intents_exit_with_one_line(standin: DiscordStandin, tmp_p
     assert len(err.splitlines()) == 1
     assert "refused the requested intents" in err
     assert TOKEN not in err
+
+
+async def test_missing_commands_scope_exits_with_one_line(
+    standin: DiscordStandin, bot_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    standin.faults.append(
+        Fault("PUT", r"/applications/\d+/guilds/\d+/commands", 403, {"code": 50001}, {})
+    )
+    code = await asyncio.wait_for(
+        serve_discord_bot(
+            bot_settings,
+            cited_answer,
+            prompts=load_discord_prompts(),
+            api_base=standin.api_base,
+            handle_signals=False,
+        ),
+        10,
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert len(err.splitlines()) == 1
+    assert "applications.commands scope" in err
 
 
 async def test_sigterm_shuts_the_bot_down_gracefully(
