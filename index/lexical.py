@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -77,6 +78,8 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: Iterable[str]) -> LexicalIndex:
         corpus = [analyze(t) or [""] for t in texts]
+        # bm25s logs every build at DEBUG through its own handler; keep the CLI quiet.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         model = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
             model.index(corpus, show_progress=False)

@@ -1,0 +1,5 @@
+"""`python -m bot` is `newsbot`."""
+
+from bot.cli import main
+
+main()
