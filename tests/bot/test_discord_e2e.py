@@ -121,7 +121,7 @@ async def test_slash_question_is_deferred_at_once_then_answered_with_sources(
 
     defer_delay = callback.at - sent.dispatched_at
     assert callback.body == {"type": 5}  # deferred with "thinking", public
-    assert defer_delay < 0.3, defer_delay
+    assert defer_delay < 1.0, defer_delay  # Discord allows 3 s; typically a few ms here
     assert followup.at - callback.at >= 0.45  # the answer came after the slow answer()
     assert answers.asked == ["Qui va en Corée du Nord ?"]
     assert answers.threads[0] != threading.main_thread().name
@@ -515,7 +515,7 @@ async def test_cooldown_gets_a_polite_message_saying_when_to_retry(
     assert answers.asked == ["Première ?", "Autre ?"]
     data = refused.body["data"]
     assert data["flags"] == EPHEMERAL
-    assert refused.at - again.dispatched_at < 0.3
+    assert refused.at - again.dispatched_at < 1.0
     for text in (data["content"], message_body(refused_mention)["content"]):
         assert "30 secondes" in text
         retry_at = int(re.search(r"<t:(\d+):R>", text).group(1))  # type: ignore[union-attr]
@@ -557,8 +557,8 @@ async def test_a_slow_question_never_blocks_the_others(
         slow_callback = await standin.callback_for(slow)
         hold.set()
         slow_answer = await standin.followup_for(slow)
-    assert slow_callback.at - slow.dispatched_at < 0.3
-    assert fast_callback.at - fast.dispatched_at < 0.3
+    assert slow_callback.at - slow.dispatched_at < 1.0
+    assert fast_callback.at - fast.dispatched_at < 1.0
     assert fast_answer.at < slow_answer.at
 
 
