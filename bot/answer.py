@@ -136,7 +136,7 @@ def _candidates(
 
 def _is_heading(text: str) -> bool:
     """Section titles and bylines state no fact: short and without final punctuation."""
-    return len(text.split()) < 10 and not text.rstrip("»”\"’) ").endswith((".", "!", "?"))
+    return len(text.split()) < 10 and not text.rstrip('»”"’) ').endswith((".", "!", "?"))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

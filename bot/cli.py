@@ -46,8 +46,12 @@ def cli(verbose: bool) -> None:
 
 @cli.command("index")
 @index_dir_option
-@click.option("--source", type=click.Path(path_type=Path), default=None,
-              help="Folder of .txt/.md/.html/.jsonl articles (default: seeds/).")
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of .txt/.md/.html/.jsonl articles (default: seeds/).",
+)
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of only changes.")
 def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) -> None:
     """Build or update the index from a folder of articles."""
@@ -152,8 +156,16 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "language": answer.language,
         "note": answer.note,
         "citations": [
-            {"n": c.n, "article_id": c.article_id, "source": c.source, "title": c.title,
-             "snippet": c.snippet, "start": c.start, "end": c.end, "url": c.url}
+            {
+                "n": c.n,
+                "article_id": c.article_id,
+                "source": c.source,
+                "title": c.title,
+                "snippet": c.snippet,
+                "start": c.start,
+                "end": c.end,
+                "url": c.url,
+            }
             for c in answer.citations
         ],
         "related": [asdict(c) for c in answer.related],
@@ -191,8 +203,7 @@ def _questions(question: str | None) -> Iterator[str]:
 @click.argument("question", required=False)
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to read.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, per line.")
-def ask_command(index_dir: Path | None, question: str | None, k: int | None,
-                as_json: bool) -> None:
+def ask_command(index_dir: Path | None, question: str | None, k: int | None, as_json: bool) -> None:
     """Answer QUESTION, or one question per line of standard input."""
     from bot.engine import Engine
 
@@ -256,17 +267,31 @@ def discord_command(index_dir: Path | None) -> None:
 
 @cli.command("eval")
 @index_dir_option
-@click.option("--qa", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="QA file (JSONL); default: the gold set.")
+@click.option(
+    "--qa",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="QA file (JSONL); default: the gold set.",
+)
 @click.option("-k", "k", type=click.IntRange(1, 50), default=5, help="Hits scored for hit@k.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--min-hit5", type=float, default=None, help="Fail below this hit@5.")
 @click.option("--min-accuracy", type=float, default=None, help="Fail below this accuracy.")
-@click.option("--feedback", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Replay a Discord feedback log instead.")
-def eval_command(index_dir: Path | None, qa: Path | None, k: int, as_json: bool,
-                 min_hit5: float | None, min_accuracy: float | None,
-                 feedback: Path | None) -> None:
+@click.option(
+    "--feedback",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Replay a Discord feedback log instead.",
+)
+def eval_command(
+    index_dir: Path | None,
+    qa: Path | None,
+    k: int,
+    as_json: bool,
+    min_hit5: float | None,
+    min_accuracy: float | None,
+    feedback: Path | None,
+) -> None:
     """Measure retrieval, answers, abstention and latency on a QA file."""
     from bot import evaluate
     from bot.engine import Engine

@@ -17,7 +17,7 @@ from index.embed import VectorEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
 from index.lexical import LexicalIndex
 from index.load import UnreadableSource, list_source_files, read_source_file
-from index.models import Article, Chunk, Skipped
+from index.models import Article, Skipped
 from index.store import (
     LoadedIndex,
     Manifest,
@@ -75,9 +75,9 @@ def _unchanged(
     return manifest if same else None
 
 
-def _previous(index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings) -> (
-    LoadedIndex | None
-):
+def _previous(
+    index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings
+) -> LoadedIndex | None:
     """The live build when its vectors can be reused, else None (a full build follows)."""
     try:
         previous = load_index(index_dir, embedder=embedder.name, dimension=embedder.dimension)
@@ -123,13 +123,13 @@ def _read_articles(
             continue
         skipped.extend(result.skipped)
         for document in result.documents:
-            article = make_article(document)
-            if article is None:
+            made = make_article(document)
+            if made is None:
                 where = origin if document.line is None else f"{origin}#L{document.line}"
                 log.warning("skipped %s: no text left after removing boilerplate", where)
                 skipped.append(Skipped(where, "no text left after removing boilerplate"))
             else:
-                articles.append(article)
+                articles.append(made)
     return _unique_ids(articles), skipped
 
 

@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from index.models import Article, Chunk
 
 # Abbreviations after which a period does not end a sentence (French and English news).
+# "etc." and "ex." are left out: they often do end one, and when they do not, the next
+# word is lowercase, which `_is_boundary` already treats as a continuation.
 _ABBREVIATIONS = frozenset(
-    "m mm mme mmes mlle dr pr st ste me mgr gén col cdt lt sgt av bd etc cf ex env "
-    "mr mrs ms prof jr sr vs no p pp vol art"
-    .split()
+    "m mm mme mmes mlle dr pr st ste me mgr gén col cdt lt sgt av bd cf "
+    "mr mrs ms prof jr sr vs".split()
 )
+# Abbreviations that are also common words ("le vol.", "l'art."): not a sentence end only
+# when a number follows ("art. 49", "vol. 2", "p. 12").
+_BEFORE_NUMBER = frozenset("art vol no p pp env".split())
 # A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace, or at a
 # line break; whether a period really ends one is decided in `_is_boundary`.
 _END = re.compile(r"[.!?…]+(?:[\u00a0\u202f ]?[\"»”’)\]])*(?=\s)|\n+")
@@ -35,18 +39,21 @@ class ChunkSettings:
 
 
 def _is_boundary(text: str, end: int, punct: str) -> bool:
-    if punct.startswith("\n") or punct[0] in "!?…":
+    if punct.startswith("\n"):
+        return True
+    nxt = text[end:].lstrip()[:1]
+    # A lowercase word next means the sentence goes on: an abbreviation after ".", an
+    # incise after "?" or "!" (« Pourquoi ? » demande-t-il), a trailing-off "…".
+    if nxt.islower():
+        return False
+    if punct[0] in "!?…":
         return True
     word = _WORD_BEFORE.search(text, max(0, end - len(punct) - 20), end - len(punct) + 1)
     token = word.group(1) if word else ""
-    if token.lower() in _ABBREVIATIONS:
+    if token.lower() in _ABBREVIATIONS or (token.lower() in _BEFORE_NUMBER and nxt.isdigit()):
         return False
     # A single capital before the period is an initial ("J. Biden"), not a sentence end.
-    if len(token) == 1 and token.isupper():
-        return False
-    nxt = text[end:].lstrip()[:1]
-    # Lowercase continuation after "." means an abbreviation or a typo, not a new sentence.
-    return not (nxt and nxt.islower())
+    return not (len(token) == 1 and token.isupper())
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

