@@ -1,0 +1,318 @@
+"""The language-model seam: the real ChatOpenAI client against the loopback stand-in,
+the settings parser, the prompt file, and the citation check on plain strings."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openai_standin import OpenAIStandin, Reply
+
+from bot.llm import (
+    NO_ANSWER,
+    LanguageModel,
+    LanguageModelError,
+    LanguageModelSettingError,
+    LlmPromptsError,
+    UnsupportedAnswer,
+    check_citations,
+    load_language_model,
+    load_llm_prompts,
+)
+from bot.settings import Settings, SettingsError
+from index.errors import NewsbotError
+
+API_KEY = "sk-standin-SENTINEL-do-not-leak-1234"
+TIMEOUT = 1.0
+QUESTION = "Quand Poutine se rendra-t-il en Corée du Nord ?"
+PASSAGES = (
+    "Vladimir Poutine se rendra en Corée du Nord mardi et mercredi, a annoncé le Kremlin.",
+    "La visite doit renforcer la coopération militaire entre Moscou et Pyongyang.",
+)
+GOOD = "Poutine se rendra en Corée du Nord mardi et mercredi [1]."
+HALLUCINATED = "Poutine signera un traité de défense à Pyongyang [7]."
+
+
+@pytest.fixture
+def standin() -> OpenAIStandin:
+    with OpenAIStandin() as server:
+        yield server
+
+
+def openai_model(base_url: str, *, timeout: float = TIMEOUT) -> LanguageModel:
+    model = load_language_model(
+        Settings(
+            llm="openai:test-model",
+            llm_base_url=base_url,
+            llm_api_key=API_KEY,
+            llm_timeout=timeout,
+        )
+    )
+    assert model is not None
+    return model
+
+
+def assert_clean_message(error: Exception) -> None:
+    """One line, and no trace of the API key."""
+    message = str(error)
+    assert message and "\n" not in message
+    assert API_KEY not in message and "SENTINEL" not in message
+
+
+# --- the real client over loopback -------------------------------------------------------
+
+
+def test_constructing_the_model_does_not_contact_the_server(standin: OpenAIStandin) -> None:
+    model = openai_model(standin.base_url)
+    assert model.name == "openai:test-model"
+    assert standin.received == []
+
+
+def test_request_carries_numbered_passages_question_and_language(
+    standin: OpenAIStandin,
+) -> None:
+    standin.reply = Reply(GOOD)
+    model = openai_model(standin.base_url)
+
+    text = model.generate(QUESTION, PASSAGES, "fr")
+
+    assert text == GOOD
+    assert check_citations(text, len(PASSAGES)) == (1,)
+    [request] = standin.received
+    assert request.body["model"] == "test-model"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert [m["role"] for m in request.messages] == ["system", "user"]
+    prompt = request.prompt
+    numbered = f"[1] {PASSAGES[0]}\n\n[2] {PASSAGES[1]}\n\n"
+    assert numbered in request.messages[1]["content"]
+    assert "\n[3] " not in prompt
+    assert QUESTION in prompt
+    assert "Réponds en français" in prompt
+    assert "[1] à [2]" in prompt  # the model is told which numbers exist
+    assert NO_ANSWER in prompt
+
+
+def test_english_question_gets_the_english_instruction(standin: OpenAIStandin) -> None:
+    standin.reply = Reply("Putin will visit North Korea on Tuesday and Wednesday [1].")
+    model = openai_model(standin.base_url)
+
+    model.generate("When will Putin visit North Korea?", PASSAGES, "en")
+
+    prompt = standin.received[0].prompt
+    assert "Answer in English" in prompt
+    assert "Réponds en français" not in prompt
+    assert "When will Putin visit North Korea?" in prompt
+
+
+def test_unknown_language_falls_back_to_the_default_prompt(standin: OpenAIStandin) -> None:
+    openai_model(standin.base_url).generate(QUESTION, PASSAGES, "de")
+    assert "Réponds en français" in standin.received[0].prompt
+
+
+def test_hallucinated_citation_is_returned_then_rejected(standin: OpenAIStandin) -> None:
+    standin.reply = Reply(HALLUCINATED)
+    text = openai_model(standin.base_url).generate(QUESTION, PASSAGES, "fr")
+
+    with pytest.raises(UnsupportedAnswer) as caught:
+        check_citations(text, len(PASSAGES))
+    assert caught.value.reason == "unknown_passage"
+    assert not caught.value.abstained
+    assert "[7]" in str(caught.value)
+
+
+def test_no_answer_sentinel_is_a_distinct_reason(standin: OpenAIStandin) -> None:
+    standin.reply = Reply(NO_ANSWER)
+    text = openai_model(standin.base_url).generate(QUESTION, PASSAGES, "fr")
+
+    with pytest.raises(UnsupportedAnswer) as caught:
+        check_citations(text, len(PASSAGES))
+    assert caught.value.reason == "no_answer"
+    assert caught.value.abstained
+
+
+def test_timeout_raises_fast_without_retry(standin: OpenAIStandin) -> None:
+    standin.reply = Reply(GOOD, delay=10.0)
+    model = openai_model(standin.base_url)
+
+    started = time.monotonic()
+    with pytest.raises(LanguageModelError) as caught:
+        model.generate(QUESTION, PASSAGES, "fr")
+    elapsed = time.monotonic() - started
+
+    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + 2.0
+    assert len(standin.received) == 1  # max_retries=0: one attempt, then give up
+    assert_clean_message(caught.value)
+    assert "no reply within 1 s" in str(caught.value)
+    assert str(caught.value).startswith("openai:test-model: ")
+
+
+def test_server_error_raises_fast_without_retry(standin: OpenAIStandin) -> None:
+    standin.reply = Reply(status=500)
+    model = openai_model(standin.base_url)
+
+    started = time.monotonic()
+    with pytest.raises(LanguageModelError) as caught:
+        model.generate(QUESTION, PASSAGES, "fr")
+
+    assert time.monotonic() - started < 1.0
+    assert len(standin.received) == 1
+    assert_clean_message(caught.value)
+    assert "HTTP 500" in str(caught.value)
+
+
+def test_refused_api_key_names_the_setting_not_the_key(standin: OpenAIStandin) -> None:
+    standin.reply = Reply(status=401)
+    with pytest.raises(LanguageModelError) as caught:
+        openai_model(standin.base_url).generate(QUESTION, PASSAGES, "fr")
+    assert_clean_message(caught.value)
+    assert "NEWSBOT_LLM_API_KEY" in str(caught.value)
+
+
+def test_connection_refused_raises_language_model_error() -> None:
+    # A port that was just free and has nothing listening on it.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    model = openai_model(f"http://127.0.0.1:{port}/v1")
+
+    with pytest.raises(LanguageModelError) as caught:
+        model.generate(QUESTION, PASSAGES, "fr")
+    assert_clean_message(caught.value)
+    assert "cannot reach" in str(caught.value)
+
+
+def test_empty_reply_raises_language_model_error(standin: OpenAIStandin) -> None:
+    standin.reply = Reply("   ")
+    with pytest.raises(LanguageModelError, match="replied with nothing"):
+        openai_model(standin.base_url).generate(QUESTION, PASSAGES, "fr")
+
+
+class _Exploding:
+    """A chat model whose call fails with a message that quotes the key."""
+
+    def invoke(self, messages: object) -> object:
+        raise RuntimeError(f"bad credentials {API_KEY}\nsecond line of detail")
+
+
+def test_unexpected_errors_are_one_line_and_redacted() -> None:
+    model = LanguageModel(name="fake", chat=_Exploding(), secrets=(API_KEY,))  # type: ignore[arg-type]
+    with pytest.raises(LanguageModelError) as caught:
+        model.generate(QUESTION, PASSAGES, "fr")
+    assert_clean_message(caught.value)
+    assert str(caught.value) == "fake: RuntimeError: bad credentials ***"
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def test_no_model_configured_means_none() -> None:
+    assert load_language_model(Settings(llm="")) is None
+    assert load_language_model(Settings(llm="   ")) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["gpt-4o", "openai:", "anthropic:claude", ":mistral", "ollama:  "]
+)
+def test_malformed_model_setting_is_a_settings_error(value: str) -> None:
+    with pytest.raises(LanguageModelSettingError) as caught:
+        load_language_model(Settings(llm=value))
+    assert isinstance(caught.value, NewsbotError)
+    assert isinstance(caught.value, SettingsError)
+    assert "\n" not in str(caught.value) and "NEWSBOT_LLM" in str(caught.value)
+
+
+def test_non_positive_timeout_is_a_settings_error() -> None:
+    with pytest.raises(LanguageModelSettingError, match="NEWSBOT_LLM_TIMEOUT"):
+        load_language_model(Settings(llm="openai:m", llm_timeout=0))
+
+
+def test_model_names_keep_their_colons() -> None:
+    model = load_language_model(Settings(llm="OpenAI:llama3.1:8b", llm_base_url="http://x/v1"))
+    assert model is not None and model.name == "openai:llama3.1:8b"
+
+
+def test_missing_ollama_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes the import fail even where langchain-ollama is installed.
+    monkeypatch.setitem(sys.modules, "langchain_ollama", None)
+    with pytest.raises(LanguageModelSettingError) as caught:
+        load_language_model(Settings(llm="ollama:mistral"))
+    assert "pip install newsbot[ollama]" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_api_key_is_not_in_the_model_repr() -> None:
+    model = load_language_model(
+        Settings(llm="openai:m", llm_base_url="http://x/v1", llm_api_key=API_KEY)
+    )
+    assert API_KEY not in repr(model)
+
+
+# --- the prompt file -----------------------------------------------------------------------
+
+
+def test_shipped_prompts_have_both_languages() -> None:
+    prompts = load_llm_prompts()
+    assert set(prompts.by_language) >= {"fr", "en"}
+    assert prompts.default_language == "fr"
+
+
+def test_prompt_with_an_unknown_placeholder_fails_on_load(tmp_path: Path) -> None:
+    path = tmp_path / "llm.toml"
+    path.write_text(
+        'default_language = "fr"\n[fr]\nsystem = "Réponds {langue}"\nuser = "{passages}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(LlmPromptsError, match="placeholder"):
+        load_llm_prompts(path)
+
+
+def test_missing_prompt_file_is_a_newsbot_error(tmp_path: Path) -> None:
+    with pytest.raises(LlmPromptsError, match="no language-model prompt file"):
+        load_llm_prompts(tmp_path / "absent.toml")
+
+
+# --- check_citations on plain strings ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "expected"),
+    [
+        ("Il viendra mardi [1].", 3, (1,)),
+        ("Il viendra mardi [2][1]. Il signera un accord [2].", 3, (1, 2)),
+        ("Il viendra mardi [1, 3].", 3, (1, 3)),
+        ("Il viendra mardi [3;1] et [ 2 ].", 3, (1, 2, 3)),
+        ("He will come on Tuesday [5].", 5, (5,)),
+    ],
+)
+def test_check_citations_returns_sorted_distinct_numbers(
+    text: str, count: int, expected: tuple[int, ...]
+) -> None:
+    assert check_citations(text, count) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "reason"),
+    [
+        ("", 3, "empty"),
+        ("   \n ", 3, "empty"),
+        ("[1]", 3, "empty"),
+        (NO_ANSWER, 3, "no_answer"),
+        (f" {NO_ANSWER}. ", 3, "no_answer"),
+        ("no_answer", 3, "no_answer"),
+        ("Il viendra mardi.", 3, "uncited"),
+        ("Il viendra mardi (1).", 3, "uncited"),
+        ("Il viendra mardi [4].", 3, "unknown_passage"),
+        ("Il viendra mardi [0].", 3, "unknown_passage"),
+        ("Il viendra mardi [1, 4].", 3, "unknown_passage"),
+        ("Il viendra mardi [1].", 0, "unknown_passage"),
+    ],
+)
+def test_check_citations_rejects(text: str, count: int, reason: str) -> None:
+    with pytest.raises(UnsupportedAnswer) as caught:
+        check_citations(text, count)
+    assert caught.value.reason == reason
+    assert caught.value.abstained == (reason == "no_answer")
+    assert "\n" not in str(caught.value)
