@@ -47,7 +47,7 @@ from index.errors import IndexMissingError, InvalidQuestionError
 
 pytestmark = pytest.mark.discord
 
-NO_PINGS = {"parse": []}
+NO_PINGS: dict[str, list[str]] = {"parse": []}
 FR = load_discord_prompts().fr
 
 
@@ -184,14 +184,15 @@ async def test_buttons_record_feedback_and_show_sources(
         by_command = await standin.callback_for(command)
 
         # A button on an answer the bot no longer holds (e.g. sent before a restart).
+        stale_id = "newsbot:up:" + "0" * 16
         stale_button = {
             "type": 2,
             "style": 2,
             "label": "Utile",
-            "custom_id": "newsbot:up:" + "0" * 16,
+            "custom_id": stale_id,
         }
         stale = {**message, "components": [{"type": 1, "components": [stale_button]}]}
-        expired = await standin.click(stale, stale_button["custom_id"], user_id="4242")
+        expired = await standin.click(stale, stale_id, user_id="4242")
         expired_reply = await standin.callback_for(expired)
 
     for reply in replies:
@@ -719,3 +720,83 @@ async def test_the_token_never_appears_in_logs_or_output(
     assert "RESUME" in logged and "Discord rejected the token" in output.err
     assert sentinel not in logged
     assert sentinel not in output.out + output.err
+
+
+# --- with the real engine (last: it builds real indexes) ------------------------------
+
+FESTIVAL_JULY = """Le festival de jazz de Lyon aura lieu en juillet.
+
+La municipalité de Lyon a annoncé mardi que le festival de jazz se tiendra du 4 au 8 juillet \
+sur les quais du Rhône. Les organisateurs attendent plus de vingt mille spectateurs. \
+La programmation complète sera dévoilée au printemps.
+"""
+FESTIVAL_SEPTEMBER = """Le festival de jazz de Lyon reporté en septembre.
+
+La municipalité de Lyon a annoncé jeudi que le festival de jazz est reporté du 12 au \
+16 septembre en raison de travaux sur les quais du Rhône. Les billets déjà achetés restent \
+valables. Les organisateurs maintiennent l'ensemble de la programmation.
+"""
+
+
+@pytest.mark.slow
+async def test_index_swapped_while_the_bot_runs_is_used_without_restart(
+    standin: DiscordStandin,
+    bot_settings: Settings,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.engine import Engine
+    from index.build import build_index
+    from index.chunk import ChunkSettings
+
+    first, second = tmp_path / "july", tmp_path / "september"
+    for folder, text in ((first, FESTIVAL_JULY), (second, FESTIVAL_SEPTEMBER)):
+        folder.mkdir()
+        (folder / "festival.txt").write_text(text, encoding="utf-8")
+    settings = bot_settings.with_overrides(index_dir=tmp_path / "index")
+    engine = await asyncio.to_thread(Engine.load, settings)
+    chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
+    await asyncio.to_thread(build_index, first, settings.index_dir, engine.embedder, chunking)
+
+    # Hold one question in flight across the swap: right after the real engine has picked
+    # the searcher for it, wait until the new index is live. Nothing else is changed.
+    took_searcher, swapped = threading.Event(), threading.Event()
+    holding = threading.local()
+    real_searcher = engine.searcher
+
+    def searcher_then_hold() -> Any:
+        searcher = real_searcher()
+        if getattr(holding, "active", False):
+            took_searcher.set()
+            assert swapped.wait(30)
+        return searcher
+
+    monkeypatch.setattr(engine, "searcher", searcher_then_hold)
+
+    def answer(question: str) -> Answer:
+        holding.active = question.endswith("(en cours)")
+        return engine.answer(question)
+
+    question = "Quand a lieu le festival de jazz de Lyon ?"
+    caplog.set_level(logging.INFO)
+    async with running_bot(standin, settings, answer):
+        before = await standin.followup_for(await standin.send_slash(question), timeout=60)
+        in_flight = await standin.send_slash(question + " (en cours)", user_id="2")
+        assert await asyncio.to_thread(took_searcher.wait, 30)
+        # What `newsbot index` does, while the bot keeps running.
+        await asyncio.to_thread(build_index, second, settings.index_dir, engine.embedder, chunking)
+        swapped.set()
+        during = await standin.followup_for(in_flight, timeout=60)
+        after = await standin.followup_for(await standin.send_slash(question), timeout=60)
+
+    def answer_text(record: Recorded) -> str:
+        embed = only_embed(record)
+        assert card_numbers(embed), embed  # a cited answer, not an abstention or an error
+        return str(embed["description"]) + " ".join(f["value"] for f in embed["fields"])
+
+    assert "juillet" in answer_text(before)
+    assert "juillet" in answer_text(during)  # in flight during the swap: finished on the old one
+    assert "septembre" in answer_text(after) and "juillet" not in answer_text(after)
+    assert any("index swapped" in r.getMessage() for r in caplog.records)
+    assert_nothing_rejected_or_pinged(standin)
