@@ -15,6 +15,7 @@ import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,6 +202,11 @@ class NewsBot(discord.Client):
         )
         self._wall_clock = wall_clock
         self._answers = RecentAnswers()
+        # Answers get their own threads, one per admitted question, so slow answers never
+        # starve the shared pool that feedback writes (and discord.py) rely on.
+        self._answer_pool = ThreadPoolExecutor(
+            max_workers=settings.discord_max_concurrent, thread_name_prefix="newsbot-answer"
+        )
         self._register_commands()
 
     # --- startup ----------------------------------------------------------------------
@@ -217,6 +223,11 @@ class NewsBot(discord.Client):
         else:
             synced = await self.tree.sync()
             log.info("slash commands synced globally: %d (may take up to an hour)", len(synced))
+
+    async def close(self) -> None:
+        await super().close()
+        # Questions still being answered cannot be replied to any more; do not wait for them.
+        self._answer_pool.shutdown(wait=False, cancel_futures=True)
 
     async def _use_gateway_from_api(self) -> None:
         # discord.Client always dials DEFAULT_GATEWAY; Discord asks clients to use the URL
@@ -367,7 +378,8 @@ class NewsBot(discord.Client):
     async def _answer_safely(self, question: str, texts: DiscordTexts) -> Answer | str:
         """The answer, or the one-line notice to show instead; never raises."""
         try:
-            return await asyncio.to_thread(self._answer, question)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._answer_pool, self._answer, question)
         except (IndexMissingError, IndexCorruptError) as exc:
             log.error("index unavailable, questions get an error message: %s", exc)
             return render_user_error(texts, str(exc))
