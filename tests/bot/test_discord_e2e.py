@@ -38,7 +38,7 @@ from discord_standin import (
     message_body,
 )
 
-from bot.discord_bot import serve_discord_bot
+from bot.discord_bot import run_discord_bot, serve_discord_bot
 from bot.discord_render import citation_markers, load_discord_prompts
 from bot.feedback import read_feedback
 from bot.models import Answer, Citation
@@ -623,6 +623,13 @@ async def test_invalid_token_exits_with_one_line_and_no_traceback(
     ]
     assert wrong not in err
     assert [(r.path, r.status) for r in standin.requests] == [("/users/@me", 401)]
+
+
+def test_missing_token_exits_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_discord_bot(Settings(discord_token=" "), cited_answer) == 2
+    assert capsys.readouterr().err == (
+        "newsbot discord: error: DISCORD_TOKEN is not set (environment or .env); see the README.\n"
+    )
 
 
 async def test_missing_intents_exit_with_one_line(standin: DiscordStandin, tmp_path: Path) -> None:
