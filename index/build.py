@@ -24,6 +24,7 @@ from index.store import (
     Span,
     build_dense_index,
     build_lock,
+    check_files,
     load_index,
     read_manifest,
     write_build,
@@ -59,12 +60,32 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _hash_sources(source_dir: Path, paths: list[Path]) -> tuple[dict[str, str], list[Skipped]]:
+    """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
+    no permission, deleted since listed) is skipped with its reason, not fatal."""
+    hashes: dict[str, str] = {}
+    unreadable: list[Skipped] = []
+    for path in paths:
+        origin = path.relative_to(source_dir).as_posix()
+        try:
+            hashes[origin] = hash_file(path)
+        except OSError as exc:
+            broken_link = path.is_symlink() and not path.exists()
+            reason = "broken symbolic link" if broken_link else "cannot read file"
+            reason = f"{reason} ({exc.strerror or type(exc).__name__})"
+            log.warning("skipped %s: %s", origin, reason)
+            unreadable.append(Skipped(origin, reason))
+    return hashes, unreadable
+
+
 def _unchanged(
     index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings, hashes: dict[str, str]
 ) -> Manifest | None:
     """The live manifest when it already indexes exactly these files the same way."""
     try:
         manifest = read_manifest(index_dir)
+        # A truncated or deleted build file must not pass for "up to date".
+        check_files(index_dir, manifest)
     except (IndexMissingError, IndexCorruptError):
         return None
     same = (
@@ -196,9 +217,12 @@ def build_index(
     """Bring the index at `index_dir` up to date with the articles in `source_dir`."""
     started = time.perf_counter()
     if not source_dir.is_dir():
-        raise SourceFolderError(f"no folder of articles at {source_dir}")
-    paths = list_source_files(source_dir)
-    hashes = {p.relative_to(source_dir).as_posix(): hash_file(p) for p in paths}
+        raise SourceFolderError(
+            f"no folder of articles at {source_dir} — create it or set NEWSBOT_SOURCE_DIR"
+        )
+    listed = list_source_files(source_dir)
+    hashes, unreadable = _hash_sources(source_dir, listed)
+    paths = [p for p in listed if p.relative_to(source_dir).as_posix() in hashes]
     with build_lock(index_dir):
         manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
         if manifest is not None:
@@ -217,8 +241,12 @@ def build_index(
             )
         previous = None if rebuild else _previous(index_dir, embedder, chunking)
         articles, skipped = _read_articles(source_dir, paths, hashes, previous)
+        skipped = sorted(unreadable + skipped, key=lambda s: s.origin)
         if not articles:
-            raise SourceFolderError(f"nothing to index in {source_dir}: no readable article")
+            raise SourceFolderError(
+                f"nothing to index in {source_dir}: no readable article among "
+                f"{len(listed)} .txt, .md, .html or .jsonl files ({len(skipped)} skipped)"
+            )
         chunks = chunk_articles(articles, chunking)
         sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
         texts = {a.id: a.text for a in articles}

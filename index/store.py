@@ -15,11 +15,12 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,15 @@ from index.errors import IndexCorruptError, IndexMissingError
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
 
-FORMAT_VERSION = 1
+# 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
+# silently miss every accented term of a query).
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 Span = tuple[str, int, int]
 # Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
 HNSW_THRESHOLD = 200_000
+# What write_build names builds; anything else in CURRENT (a path, garbage) is damage.
+_BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,20 @@ def build_dense_index(vectors: np.ndarray[Any, np.dtype[np.float32]]) -> Any:
 
 def current_build_id(index_dir: Path) -> str | None:
     """The live build's id, or None when nothing was built yet. Cheap: one small read."""
+    pointer = index_dir / POINTER
     try:
-        return (index_dir / POINTER).read_text(encoding="utf-8").strip() or None
+        build_id = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"index pointer {pointer} is unreadable ({_one_line(exc)}); {_rebuild_hint(index_dir)}"
+        ) from exc
+    if build_id and not _BUILD_ID.fullmatch(build_id):
+        raise IndexCorruptError(
+            f"index pointer {pointer} holds no build id; {_rebuild_hint(index_dir)}"
+        )
+    return build_id or None
 
 
 @contextlib.contextmanager
@@ -114,6 +129,8 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             raise IndexCorruptError(
                 f"another `newsbot index` is writing {index_dir}; wait for it to finish"
             ) from exc
+        # Holding the lock, no other build is writing: any .tmp-* folder is a killed one's.
+        _remove_leftovers(index_dir)
         try:
             yield
         finally:
@@ -200,7 +217,10 @@ def write_build(
         handle.write(build_id + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    previous = current_build_id(index_dir)
+    try:
+        previous = current_build_id(index_dir)
+    except IndexCorruptError:
+        previous = None
     os.replace(pointer_tmp, index_dir / POINTER)
     _fsync_dir(index_dir)
     _prune(index_dir, keep={build_id, previous or ""})
@@ -217,6 +237,18 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
         path.unlink(missing_ok=True)
 
 
+def _remove_leftovers(index_dir: Path) -> None:
+    builds = index_dir / "builds"
+    if builds.is_dir():
+        for path in builds.glob(".tmp-*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (FAISS and numpy errors can span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def _rebuild_hint(index_dir: Path) -> str:
     return f"run `newsbot index --rebuild --index-dir {index_dir}`"
 
@@ -228,13 +260,12 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexMissingError(f"no index at {index_dir} — run `newsbot index`")
     path = index_dir / "builds" / build_id / "manifest.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        manifest = Manifest(**data)
+        manifest = _parse_manifest(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise IndexCorruptError(
             f"index at {index_dir} points at a missing build {build_id}; {_rebuild_hint(index_dir)}"
         ) from exc
-    except (ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(
             f"index manifest at {path} is unreadable; {_rebuild_hint(index_dir)}"
         ) from exc
@@ -244,6 +275,40 @@ def read_manifest(index_dir: Path) -> Manifest:
             f"{FORMAT_VERSION}; {_rebuild_hint(index_dir)}"
         )
     return manifest
+
+
+_FIELD_TYPES: dict[str, type] = {"int": int, "str": str}
+
+
+def _parse_manifest(data: object) -> Manifest:
+    """A Manifest from its JSON, type-checked so that later use cannot crash on it."""
+    if not isinstance(data, dict):
+        raise TypeError("the manifest is not a JSON object")
+    manifest = Manifest(**data)
+    for field in fields(Manifest):
+        value = getattr(manifest, field.name)
+        kind = str(field.type)
+        if kind.startswith("dict"):
+            item = _FIELD_TYPES[kind.rsplit(", ", 1)[1].rstrip("]")]
+            good = isinstance(value, dict) and all(
+                isinstance(k, str) and isinstance(v, item) for k, v in value.items()
+            )
+        else:
+            good = isinstance(value, _FIELD_TYPES[kind]) and not isinstance(value, bool)
+        if not good:
+            raise TypeError(f"manifest field {field.name} has the wrong type")
+    return manifest
+
+
+def check_files(index_dir: Path, manifest: Manifest) -> None:
+    """Raise IndexCorruptError unless every file of the build has its recorded size."""
+    folder = index_dir / "builds" / manifest.build_id
+    for name, size in manifest.file_sizes.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            raise IndexCorruptError(
+                f"index file {path} is missing or truncated; {_rebuild_hint(index_dir)}"
+            )
 
 
 def load_index(
@@ -258,10 +323,7 @@ def load_index(
             f"index at {index_dir} was built with {manifest.embedder} ({manifest.dimension}d) "
             f"but the configured embedder is {embedder} ({dimension}d); {hint}"
         )
-    for name, size in manifest.file_sizes.items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size != size:
-            raise IndexCorruptError(f"index file {path} is missing or truncated; {hint}")
+    check_files(index_dir, manifest)
     try:
         articles = _read_articles(folder / "articles.jsonl")
         chunks = _read_chunks(folder / "chunks.jsonl", articles)
@@ -270,7 +332,7 @@ def load_index(
         sentences = _read_sentences(folder / "sentences.jsonl", articles)
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
-        raise IndexCorruptError(f"index at {folder} is damaged ({exc}); {hint}") from exc
+        raise IndexCorruptError(f"index at {folder} is damaged ({_one_line(exc)}); {hint}") from exc
     counts = (len(articles), len(chunks), dense.ntotal, lexical.size)
     expected = (manifest.article_count, manifest.chunk_count, manifest.chunk_count)
     if counts[:3] != expected or (lexical.size not in (0, manifest.chunk_count)):
