@@ -1,0 +1,171 @@
+"""Run every scenario, each in a process of its own, and rewrite BENCHMARKS.md.
+
+.venv/bin/python -m benchmarks.run            # reuse the caches in benchmarks/.work
+.venv/bin/python -m benchmarks.run --fresh    # empty benchmarks/.work first (slow)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.corpus import latency_questions
+from benchmarks.harness import ScenarioRun, run_scenario
+from benchmarks.machine import describe_machine
+from benchmarks.quality import load_gold
+from benchmarks.report import write_report
+from benchmarks.workspace import GOLD_FILE, ROOT, WORK_DIR
+
+SMALL_ARTICLES = 645  # ~2,000 chunks at the default 900-character chunks
+REINDEX_ARTICLES = 32_000  # ~100,000 chunks
+EDIT_FRACTION = 0.01
+THROUGHPUT_SAMPLE = 96  # chunks (and twice as many sentences) timed through each model
+SCALES = (100_000, 1_000_000)
+CACHED_SCALES = (1_000_000,)  # builds kept between runs while their inputs are unchanged
+STOCK_LEXICAL_MAX = 100_000  # rank_bm25 above this is extrapolated, not run
+QUERIES = 40
+TIMEOUT_S = 2_400.0
+
+
+def latency_queries() -> list[str]:
+    """30 gold questions plus 10 about the synthetic stories, the same for every run."""
+    gold = [q["question"] for q in load_gold()][:30] if GOLD_FILE.exists() else []
+    return gold + latency_questions(QUERIES - len(gold))
+
+
+def _fingerprint(count: int) -> str:
+    """What a synthetic build depends on: index code, generator, base chunk texts (their
+    vectors follow from the texts, up to float noise that would defeat a byte hash)."""
+    digest = hashlib.sha256(str(count).encode())
+    sources = sorted((ROOT / "index").rglob("*.py")) + sorted((ROOT / "index" / "data").glob("*"))
+    sources += [ROOT / "benchmarks" / n for n in ("corpus.py", "vectors.py", "scenarios_ours.py")]
+    sources += [WORK_DIR / "base_chunks.json"]
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Runner:
+    """Runs scenarios in order and keeps what they report, keyed by a short name; the
+    report is rewritten after each one, so an interrupted run still leaves its figures."""
+
+    def __init__(self, output: Path) -> None:
+        self.runs: dict[str, dict[str, Any]] = {}
+        self.output = output
+        self.started = time.perf_counter()
+
+    def run(self, name: str, scenario: str, **params: Any) -> ScenarioRun:
+        outcome = run_scenario(name, scenario, params, WORK_DIR, TIMEOUT_S)
+        self.runs[name] = asdict(outcome)
+        self.write()
+        return outcome
+
+    def write(self, finished: bool = False) -> None:
+        results = {
+            "date": _today(),
+            "machine": asdict(describe_machine()),
+            "total_s": time.perf_counter() - self.started,
+            "finished": finished,
+            "queries": QUERIES,
+            "runs": self.runs,
+        }
+        (WORK_DIR / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        write_report(results, self.output)
+
+    def cached_build(self, name: str, count: int, **params: Any) -> None:
+        """The synthetic build of `count` chunks, reused when its fingerprint matches."""
+        cache = WORK_DIR / f"cache-{name}.json"
+        fingerprint = _fingerprint(count)
+        if cache.exists():
+            saved = json.loads(cache.read_text(encoding="utf-8"))
+            if saved["fingerprint"] == fingerprint and Path(params["index_dir"]).exists():
+                print(f"[bench] {name}: cached build of {saved['date']}", file=sys.stderr)
+                self.runs[name] = {**saved["run"], "cached_from": saved["date"]}
+                return
+        outcome = self.run(name, "ours.synthetic_build", count=count, **params)
+        if outcome.error is None:
+            record = {"fingerprint": fingerprint, "date": _today(), "run": asdict(outcome)}
+            cache.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def _today() -> str:
+    return time.strftime("%Y-%m-%d")
+
+
+def run_all(runner: Runner, smoke: bool = False) -> None:
+    w = WORK_DIR / "smoke" if smoke else WORK_DIR
+    small_articles = 30 if smoke else SMALL_ARTICLES
+    scales = (20_000,) if smoke else SCALES
+    reindex_articles = 300 if smoke else REINDEX_ARTICLES
+    queries = latency_queries()[: 12 if smoke else QUERIES]
+    runner.run(
+        "ours-small",
+        "ours.small_build",
+        corpus_dir=str(w / "corpus-2k"),
+        index_dir=str(w / "index-2k"),
+        articles=small_articles,
+        edit_fraction=EDIT_FRACTION,
+        sample=THROUGHPUT_SAMPLE,
+    )
+    runner.run("stock-small", "stock.small_build", out_dir=str(w / "stock-2k"),
+               sample=THROUGHPUT_SAMPLE)  # fmt: skip
+    runner.run("ours-serve-2k", "ours.serve", index_dir=str(w / "index-2k"), queries=queries)
+    runner.run("stock-serve-2k", "stock.serve", folder=str(w / "stock-2k"), queries=queries,
+               lexical=True)  # fmt: skip
+    runner.run("quality", "quality")
+    runner.run(
+        "ours-reindex-100k",
+        "ours.reindex",
+        corpus_dir=str(w / "corpus-100k"),
+        index_dir=str(w / "index-reindex-100k"),
+        articles=reindex_articles,
+        edit_fraction=EDIT_FRACTION,
+    )
+    shutil.rmtree(w / "corpus-100k", ignore_errors=True)
+    shutil.rmtree(w / "index-reindex-100k", ignore_errors=True)
+    for count in scales:
+        index_dir = str(w / f"index-{count}")
+        if count in CACHED_SCALES:
+            runner.cached_build(f"ours-build-{count}", count, index_dir=index_dir,
+                                fast_analyzer=True)  # fmt: skip
+        else:
+            runner.run(f"ours-build-{count}", "ours.synthetic_build", index_dir=index_dir,
+                       count=count, fast_analyzer=False)  # fmt: skip
+        runner.run(f"ours-serve-{count}", "ours.serve", index_dir=index_dir, queries=queries)
+        lexical = count <= STOCK_LEXICAL_MAX
+        folder = str(w / f"stock-{count}")
+        runner.run(f"stock-build-{count}", "stock.synthetic_build", out_dir=folder,
+                   count=count, lexical=lexical)  # fmt: skip
+        runner.run(f"stock-serve-{count}", "stock.serve", folder=folder, queries=queries,
+                   lexical=lexical)  # fmt: skip
+        if count not in CACHED_SCALES:
+            shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--fresh", action="store_true", help="empty benchmarks/.work first")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the code")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if args.fresh:
+        shutil.rmtree(WORK_DIR, ignore_errors=True)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    runner = Runner(args.output)
+    run_all(runner, smoke=args.smoke)
+    runner.write(finished=True)
+    minutes = (time.perf_counter() - runner.started) / 60
+    print(f"[bench] wrote {args.output} in {minutes:.1f} min", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
