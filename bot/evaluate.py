@@ -70,6 +70,7 @@ class QuestionResult:
     citations: int
     good_citations: int  # citations whose snippet or passage holds the answer
     latency_ms: float
+    language: str = "fr"  # of the answer; English questions have their own threshold
 
     @property
     def correct(self) -> bool:
@@ -288,6 +289,7 @@ def run_evaluation(engine: Engine, questions: list[GoldQuestion], k: int = 5) ->
                 citations=len(answer.citations),
                 good_citations=good_citations(answer, q, origins) if q.answerable else 0,
                 latency_ms=latency_ms,
+                language=answer.language,
             )
         )
     return build_report(results)
@@ -345,13 +347,16 @@ def percentile(sorted_values: Sequence[float], p: float) -> float | None:
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
-def best_threshold(results: Sequence[QuestionResult]) -> float | None:
-    """The `min_confidence` maximising unanswerable refused + answerable answered.
+def best_threshold(results: Sequence[QuestionResult], language: str | None = None) -> float | None:
+    """The threshold maximising unanswerable refused + answerable answered.
 
-    Ties go to the lowest threshold: when it costs nothing, answer rather than refuse.
+    Pass `language="fr"` for `min_confidence`, `"en"` for `min_confidence_en`. Ties go to
+    the lowest threshold: when it costs nothing, answer rather than refuse.
     """
     scored = sorted(
-        (r.confidence, r.question.answerable) for r in results if r.confidence is not None
+        (r.confidence, r.question.answerable)
+        for r in results
+        if r.confidence is not None and language in (None, r.language)
     )
     if not scored:
         return None
@@ -441,6 +446,7 @@ def _result_json(r: QuestionResult) -> dict[str, Any]:
         "abstained": r.abstained,
         "correct": r.correct,
         "confidence": _round(r.confidence),
+        "language": r.language,
         "first_hit_rank": r.first_hit_rank,
         "citations": r.citations,
         "good_citations": r.good_citations,

