@@ -103,7 +103,7 @@ def same_size_garbage(path: Path) -> None:
     path.write_bytes(b"\xff" * path.stat().st_size)
 
 
-Damage = Callable[[Path], None]
+Damage = Callable[[Path], object]
 DAMAGES: dict[str, tuple[Damage, type[NewsbotError], str]] = {
     "no index": (
         lambda d: shutil.rmtree(d),
