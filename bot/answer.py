@@ -17,7 +17,7 @@ from bot.models import Answer, Citation, Passage
 from bot.prompts import message
 from bot.question import clean_question, detect_language
 from index.chunk import split_sentences
-from index.lexical import analyze
+from index.lexical import analyze, document_terms
 from index.models import Article, Chunk, Hit
 from index.search import HybridSearcher
 
@@ -124,7 +124,7 @@ def _candidates(
                 text = article.text[start:end]
                 if _is_heading(text):
                     continue
-                terms = frozenset(analyze(text))
+                terms = document_terms(text)
                 coverage = sum(w for t, w in weights.items() if t in terms) / total
                 dense = float(searcher.sentence_vectors[row] @ vector) if row is not None else 0.0
                 score = (
@@ -223,7 +223,12 @@ def _choose(ranked: list[_Sentence], o: AnswerOptions) -> list[list[_Sentence]]:
 
 
 def _abstain(
-    question: str, language: str, ranked: list[_Sentence], o: AnswerOptions, note: str | None
+    question: str,
+    language: str,
+    ranked: list[_Sentence],
+    o: AnswerOptions,
+    note: str | None,
+    score: float | None = None,
 ) -> Answer:
     related = _Citations()
     for sentence in ranked[: o.related]:
@@ -236,6 +241,7 @@ def _abstain(
         language=language,
         related=tuple(related.citations),
         note=note,
+        confidence=score,
     )
 
 
@@ -243,8 +249,9 @@ def extractive_answer(
     question: str, ranked: list[_Sentence], language: str, o: AnswerOptions, note: str | None = None
 ) -> Answer:
     floor = o.min_confidence_en if language == "en" else o.min_confidence
-    if not ranked or confidence(ranked, o) < floor or _lacks_answer_type(question, ranked[0]):
-        return _abstain(question, language, ranked, o, note)
+    score = confidence(ranked, o) if ranked else None
+    if score is None or score < floor or _lacks_answer_type(question, ranked[0]):
+        return _abstain(question, language, ranked, o, note, score)
     cites = _Citations()
     parts = [message("answer", "intro", language)]
     for group in _choose(ranked, o):
@@ -259,6 +266,7 @@ def extractive_answer(
         citations=tuple(cites.citations),
         passages=tuple(cites.passages),
         note=note,
+        confidence=score,
     )
 
 

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.answer import _candidates, confidence
 from bot.engine import Engine
 from bot.models import Answer
-from bot.question import clean_question
 from index.errors import NewsbotError
 from index.lexical import fold_accents
 from index.models import Chunk, Hit
@@ -257,16 +255,6 @@ def good_citations(answer: Answer, q: GoldQuestion, origins: dict[str, str]) -> 
 # --- running ---------------------------------------------------------------------------
 
 
-def answer_confidence(engine: Engine, question: str) -> float | None:
-    """The confidence `answer_question` compares with `min_confidence`, for calibration."""
-    searcher = engine.searcher()
-    cleaned = clean_question(question)
-    vector = searcher.embed(cleaned)
-    hits = searcher.search(cleaned, engine.settings.top_k, vector=vector)
-    ranked = _candidates(hits, searcher, cleaned, vector, engine.options)
-    return confidence(ranked[0]) if ranked else None
-
-
 def run_evaluation(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> EvalReport:
     """Ask every question, timing answers on a warm engine, and score the results."""
     if not questions:
@@ -284,7 +272,7 @@ def run_evaluation(engine: Engine, questions: list[GoldQuestion], k: int = 5) ->
                 question=q,
                 answer=answer.text,
                 abstained=answer.abstained,
-                confidence=answer_confidence(engine, q.question),
+                confidence=answer.confidence,
                 first_hit_rank=first_hit_rank(hits, q, origins) if q.answerable else None,
                 citations=len(answer.citations),
                 good_citations=good_citations(answer, q, origins) if q.answerable else 0,

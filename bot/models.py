@@ -48,3 +48,5 @@ class Answer:
     # When abstaining: the closest passages, labelled "possibly related" by renderers.
     related: tuple[Citation, ...] = field(default=())
     note: str | None = None  # e.g. why the language-model answer was replaced
+    # The extractive score compared with the abstention threshold (None in LLM mode).
+    confidence: float | None = None

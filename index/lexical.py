@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,25 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("french")
 
 
+@cache
+def _fold_table() -> dict[int, str]:
+    """Latin letters with diacritics -> their base letters, for `str.translate`."""
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if base != chr(code):
+            table[code] = base
+    return table
+
+
 def fold_accents(text: str) -> str:
     """Lower-case and strip diacritics: "Élysée" -> "elysee"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    folded = text.lower().translate(_fold_table())
+    if folded.isascii():
+        return folded
+    # Rarer scripts and combining marks: the slow, general path.
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -65,6 +81,12 @@ def analyze(text: str, *, query: bool = False) -> list[str]:
     # mapped to "-ier" before stemming and the "e" left by "-ée" is dropped after.
     stems = _stemmer().stemWords([_FOLDED_IERE.sub(r"ier\1", w) for w in kept])
     return [s[:-1] if len(s) > 3 and s.endswith("e") else s for s in stems]
+
+
+@lru_cache(maxsize=200_000)
+def document_terms(text: str) -> frozenset[str]:
+    """The distinct index terms of a passage or sentence, cached across questions."""
+    return frozenset(analyze(text))
 
 
 @dataclass(frozen=True)

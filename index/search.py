@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.embed import VectorEmbeddings
-from index.lexical import LexicalIndex, analyze
+from index.lexical import LexicalIndex, document_terms
 from index.models import Article, Chunk, Hit
 from index.store import LoadedIndex, Span
 
@@ -139,7 +139,7 @@ class HybridSearcher:
         # Copies rank next to each other, so a window a few times k finds them.
         for cand in ordered[: max(4 * k, 20)]:
             chunk = self.chunks[cand.row]
-            terms = frozenset(analyze(chunk.text))
+            terms = document_terms(chunk.text)
             for _, kept_terms, dups in kept:
                 if _jaccard(terms, kept_terms) >= self.settings.duplicate_jaccard:
                     dups.append(chunk)
