@@ -35,7 +35,7 @@ _MONTHS = re.compile(
 )
 _COUNT_WORDS = re.compile(
     r"\b(?:\d+|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|"
-    r"dizaines?|centaines?|milliers?|millions?|milliards?)\b",
+    r"dizaines?|centaines?|milliers?|millions?|milliards?|\w+ièmes?|premiers?|premières?)\b",
     re.IGNORECASE,
 )
 _PROPER_NAME = re.compile(r"(?<=[\w,;:’'] )[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*")
@@ -56,6 +56,7 @@ class AnswerOptions:
     type_bonus: float = 0.03
     rank_bonus: float = 0.02
     max_sentences: int = 2
+    context_discount: float = 0.6  # weight of terms found only in the previous sentence
     second_sentence_margin: float = 0.03  # a second quote must score this close to the best
     same_fact_jaccard: float = 0.5  # two sentences state the same fact (cite both)
     # Confidence = dense similarity + coverage_weight x term coverage + peak_weight x how far
@@ -115,17 +116,22 @@ def _candidates(
     for hit in hits:
         for chunk in (hit.chunk, *hit.duplicates):
             article = searcher.articles[chunk.article_id]
+            previous: frozenset[str] = frozenset()
             for start, end in split_sentences(article.text, chunk.start, chunk.end):
                 span = (article.id, start, end)
-                if span in seen:
+                text = article.text[start:end]
+                terms = document_terms(text)
+                context, previous = previous, terms
+                if span in seen or _is_heading(text):
                     continue
                 seen.add(span)
                 row = searcher.sentence_rows.get(span)
-                text = article.text[start:end]
-                if _is_heading(text):
-                    continue
-                terms = document_terms(text)
-                coverage = sum(w for t, w in weights.items() if t in terms) / total
+                # A sentence often names its subject in the one before ("Ce traité…" after
+                # "Selon Ouchakov…"): that context counts, discounted.
+                coverage = max(
+                    _coverage(terms, weights, total),
+                    o.context_discount * _coverage(terms | context, weights, total),
+                )
                 dense = float(searcher.sentence_vectors[row] @ vector) if row is not None else 0.0
                 score = (
                     o.dense_weight * dense
@@ -136,6 +142,10 @@ def _candidates(
                 out.append(_Sentence(article, chunk, start, end, terms, score, dense, coverage))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _coverage(terms: frozenset[str], weights: dict[str, float], total: float) -> float:
+    return sum(w for t, w in weights.items() if t in terms) / total
 
 
 def _is_heading(text: str) -> bool:
@@ -249,6 +259,11 @@ def extractive_answer(
     question: str, ranked: list[_Sentence], language: str, o: AnswerOptions, note: str | None = None
 ) -> Answer:
     floor = o.min_confidence_en if language == "en" else o.min_confidence
+    if ranked and question_type(question) == "count":
+        # How-many: the best sentence that holds a number, if one scores close to the top.
+        near = [s for s in ranked[:5] if _has_type(s.text, "count")]
+        if near and near[0].score >= ranked[0].score - o.second_sentence_margin * 2:
+            ranked = [near[0], *(s for s in ranked if s is not near[0])]
     score = confidence(ranked, o) if ranked else None
     if score is None or score < floor or _lacks_answer_type(question, ranked[0]):
         return _abstain(question, language, ranked, o, note, score)
