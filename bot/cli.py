@@ -60,6 +60,8 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
     from index.embed import load_embedder
 
     settings = _settings(index_dir, source_dir=source)
+    # Builds report what they skip and how far they are, verbose or not.
+    logging.getLogger("newsbot").setLevel(min(logging.INFO, logging.getLogger().level))
     embedder = load_embedder(
         settings.embedding_model,
         query_prefix=settings.query_prefix,
@@ -74,8 +76,9 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
             rebuild=rebuild,
             progress=progress,
         )
-    for skipped in report.skipped:
-        click.echo(f"skipped {skipped.origin}: {skipped.reason}", err=True)
+    if report.up_to_date:  # a fresh build already logged each skipped file as it read it
+        for skipped in report.skipped:
+            click.echo(f"skipped {skipped.origin}: {skipped.reason}", err=True)
     state = "up to date" if report.up_to_date else "built"
     click.echo(
         f"index {state} at {settings.index_dir}: {report.added} added, {report.changed} changed, "
@@ -85,10 +88,11 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
 
 
 class _progress:
-    """A progress bar on a terminal; log lines otherwise."""
+    """A progress bar on a terminal; a log line every tenth of the way otherwise."""
 
     def __enter__(self) -> Callable[[int, int], None]:
         self._bar: Any = None
+        self._logged = -1
         return self.update
 
     def update(self, done: int, total: int) -> None:
@@ -99,8 +103,11 @@ class _progress:
                 self._bar = tqdm(total=total, unit="text", desc="embedding", leave=False)
             self._bar.n = done
             self._bar.refresh()
-        elif done == total or done % 640 == 0:
-            log.warning("embedded %d/%d texts", done, total) if total > 640 else None
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth > self._logged:
+            self._logged = tenth
+            log.info("embedded %d/%d texts", done, total)
 
     def __exit__(self, *_: object) -> None:
         if self._bar is not None:

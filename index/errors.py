@@ -15,6 +15,10 @@ class IndexCorruptError(NewsbotError):
     """The index on disk is damaged, truncated or built with another embedder."""
 
 
+class IndexBusyError(NewsbotError):
+    """Another build holds the index folder's lock."""
+
+
 class SourceFolderError(NewsbotError):
     """The folder of articles to index does not exist or holds nothing readable."""
 

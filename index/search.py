@@ -115,6 +115,8 @@ class HybridSearcher:
         vector: NDArray[np.float32] | None = None,
     ) -> list[Hit]:
         """The `k` best distinct chunks for `query`; `mode` is hybrid, dense or lexical."""
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise ValueError(f"unknown search mode {mode!r}: use hybrid, dense or lexical")
         s = self.settings
         found: dict[int, _Candidate] = {}
         if mode in ("hybrid", "dense"):

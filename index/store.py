@@ -27,7 +27,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.errors import IndexCorruptError, IndexMissingError
+from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
 
@@ -126,7 +126,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexCorruptError(
+            raise IndexBusyError(
                 f"another `newsbot index` is writing {index_dir}; wait for it to finish"
             ) from exc
         # Holding the lock, no other build is writing: any .tmp-* folder is a killed one's.

@@ -13,7 +13,7 @@ from bot.question import clean_question, detect_language
 from bot.settings import Settings
 from index.build import build_index
 from index.chunk import ChunkSettings
-from index.embed import load_embedder
+from index.embed import VectorEmbeddings, load_embedder
 from index.errors import IndexMissingError, InvalidQuestionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,11 +21,8 @@ GOLD = [json.loads(line) for line in (ROOT / "tests/data/gold.jsonl").read_text(
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    index_dir = tmp_path_factory.mktemp("answer-index")
-    embedder = load_embedder()
-    build_index(ROOT / "seeds", index_dir, embedder, ChunkSettings())
-    return Engine(Settings(index_dir=index_dir), embedder)
+def engine(seed_index_dir: Path, embedder: VectorEmbeddings) -> Engine:
+    return Engine(Settings(index_dir=seed_index_dir), embedder)
 
 
 def test_who_question_quotes_the_sentence_naming_the_companions(engine: Engine) -> None:

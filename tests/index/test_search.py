@@ -176,9 +176,6 @@ def test_every_copied_chunk_is_folded(with_wire_copy: HybridSearcher) -> None:
             assert same_text(copy.text) == same_text(hit.chunk.text)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="search.py returns [] for an unknown mode instead of raising"
-)
 def test_unknown_mode_is_an_error(searcher: HybridSearcher) -> None:
     with pytest.raises(ValueError):
         searcher.search("Poutine", 5, mode="sparse")

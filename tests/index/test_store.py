@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.embed import VectorEmbeddings
-from index.errors import IndexCorruptError, IndexMissingError, NewsbotError
+from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError, NewsbotError
 from index.store import (
     FORMAT_VERSION,
     LoadedIndex,
@@ -243,7 +243,7 @@ def test_empty_folder_is_missing_not_corrupt(tmp_path: Path) -> None:
 
 def test_lock_is_exclusive_and_released(seed_index_copy: Path) -> None:
     with build_lock(seed_index_copy):
-        with pytest.raises(IndexCorruptError) as caught, build_lock(seed_index_copy):
+        with pytest.raises(IndexBusyError) as caught, build_lock(seed_index_copy):
             pass
         assert "another `newsbot index` is writing" in str(caught.value)
         assert "\n" not in str(caught.value)
