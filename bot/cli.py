@@ -282,6 +282,12 @@ def discord_command(index_dir: Path | None) -> None:
 )
 @click.option("-k", "k", type=click.IntRange(1, 50), default=5, help="Hits scored for hit@k.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "lexical"]),
+    default="hybrid",
+    help="Retriever scored by hit@k and MRR (answers always use hybrid).",
+)
 @click.option("--min-hit5", type=float, default=None, help="Fail below this hit@5.")
 @click.option("--min-accuracy", type=float, default=None, help="Fail below this accuracy.")
 @click.option(
@@ -295,6 +301,7 @@ def eval_command(
     qa: Path | None,
     k: int,
     as_json: bool,
+    mode: str,
     min_hit5: float | None,
     min_accuracy: float | None,
     feedback: Path | None,
@@ -309,7 +316,7 @@ def eval_command(
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
         return
     questions = evaluate.load_questions(qa or PROJECT_ROOT / "tests" / "data" / "gold.jsonl")
-    report = evaluate.run_evaluation(engine, questions, k=k)
+    report = evaluate.run_evaluation(engine, questions, k=k, mode=mode)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:

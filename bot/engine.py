@@ -76,8 +76,8 @@ class Engine:
                 )
             return self._loaded.searcher
 
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
-        return self.searcher().search(query, k or self.settings.top_k)
+    def search(self, query: str, k: int | None = None, *, mode: str = "hybrid") -> list[Hit]:
+        return self.searcher().search(query, k or self.settings.top_k, mode=mode)
 
     def answer(self, question: str, k: int | None = None) -> Answer:
         return answer_question(

@@ -255,15 +255,21 @@ def good_citations(answer: Answer, q: GoldQuestion, origins: dict[str, str]) -> 
 # --- running ---------------------------------------------------------------------------
 
 
-def run_evaluation(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> EvalReport:
-    """Ask every question, timing answers on a warm engine, and score the results."""
+def run_evaluation(
+    engine: Engine, questions: list[GoldQuestion], k: int = 5, mode: str = "hybrid"
+) -> EvalReport:
+    """Ask every question, timing answers on a warm engine, and score the results.
+
+    `mode` (hybrid, dense or lexical) picks the retriever scored by hit@k and MRR;
+    answers always use the hybrid search users get.
+    """
     if not questions:
         raise QAFileError("no questions to evaluate")
     engine.answer(questions[0].question)  # warm-up: loads the index, fills caches
     origins = {a.id: a.origin for a in engine.searcher().articles.values()}
     results = []
     for q in questions:
-        hits = engine.search(q.question, k)
+        hits = engine.search(q.question, k, mode=mode)
         started = time.perf_counter()
         answer = engine.answer(q.question)
         latency_ms = (time.perf_counter() - started) * 1000
