@@ -20,7 +20,7 @@ from index.build import BuildReport, build_index
 from index.chunk import ChunkSettings, chunk_article, split_sentences
 from index.clean import make_article
 from index.embed import Matrix, VectorEmbeddings
-from index.errors import IndexCorruptError, SourceFolderError
+from index.errors import IndexBusyError, SourceFolderError
 from index.models import Article, SourceDocument
 from index.search import HybridSearcher
 from index.store import LoadedIndex, current_build_id, load_index
@@ -381,7 +381,7 @@ def test_build_killed_while_embedding_leaves_the_live_index_serving(
     assert 0 < done < total  # really midway: most of the work is still to do
 
     # While the child holds the lock, a second build is refused with one clear line.
-    with pytest.raises(IndexCorruptError) as caught:
+    with pytest.raises(IndexBusyError) as caught:
         build_index(seed_dir, seed_index_copy, embedder, SETTINGS)
     assert "another `newsbot index` is writing" in str(caught.value)
     assert "\n" not in str(caught.value)
