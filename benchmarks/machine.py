@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +21,7 @@ class Machine:
     python: str
     kernel: str
     versions: dict[str, str]
+    revision: str  # git commit measured, "+ uncommitted index/ changes" when dirty
 
 
 def _cpuinfo_field(name: str) -> str:
@@ -44,6 +46,18 @@ def _version(package: str) -> str:
         return "absent"
 
 
+def code_revision() -> str:
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "index", "bot")
+    return f"{commit} + uncommitted changes in index/ or bot/" if dirty else commit
+
+
 def describe_machine() -> Machine:
     return Machine(
         cpu=_cpuinfo_field("model name"),
@@ -52,4 +66,5 @@ def describe_machine() -> Machine:
         python=platform.python_version(),
         kernel=platform.release(),
         versions={p: _version(p) for p in PACKAGES},
+        revision=code_revision(),
     )

@@ -10,6 +10,7 @@ import json
 import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,11 @@ def _ours(questions: list[dict[str, Any]], k: int) -> tuple[dict[str, Any], list
     searcher = HybridSearcher.from_index(load_index(index_dir), embedder)
     results = {}
     for mode in ("hybrid", "dense", "lexical"):
-        results[mode] = hit_rate(
-            lambda q, m=mode: [h.chunk.text for h in searcher.search(q, k, mode=m)], questions
-        )
+
+        def top_texts(question: str, mode: str = mode) -> list[str]:
+            return [h.chunk.text for h in searcher.search(question, k, mode=mode)]
+
+        results[mode] = hit_rate(top_texts, questions)
     return results, [c.text for c in searcher.chunks]
 
 
@@ -89,9 +92,13 @@ def _stock(texts: list[str], questions: list[dict[str, Any]], k: int) -> dict[st
         "lexical": stack.lexical,
     }
     return {
-        mode: hit_rate(lambda q, r=r: search_texts(r, q, k), questions)
-        for mode, r in retrievers.items()
+        mode: hit_rate(partial(_top_texts, retriever, k), questions)
+        for mode, retriever in retrievers.items()
     }
+
+
+def _top_texts(retriever: Any, k: int, question: str) -> list[str]:
+    return search_texts(retriever, question, k)
 
 
 def _splitter_chunks() -> list[str]:

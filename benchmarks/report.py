@@ -94,7 +94,8 @@ def _header(results: dict[str, Any]) -> list[str]:
         "",
         f"Measured {results['date']} on CPU **{m['cpu']}** (`model name` in /proc/cpuinfo), "
         f"**{m['cores']} cores**, **{m['ram_gib']:.1f} GiB RAM**, Linux {m['kernel']}, "
-        f"Python {m['python']}. Versions: {versions}.",
+        f"Python {m['python']}. Code measured: `{m.get('revision', 'unknown')}`. "
+        f"Versions: {versions}.",
         "",
         "Timings on this shared 2-core VM are noisy: compare ratios within one run. Latency "
         f"is the wall time of one `search(question, k=5)` including the query embedding, "

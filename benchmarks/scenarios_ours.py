@@ -9,6 +9,7 @@ import statistics
 import time
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,8 @@ class HashEmbedder(VectorEmbeddings):
         return out
 
     def embed_question(self, text: str) -> Matrix:
-        return self.embed_passages([text])[0]
+        vector: Matrix = self.embed_passages([text])[0]
+        return vector
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -178,10 +180,14 @@ def serve(index_dir: str, queries: list[str], k: int = 5) -> dict[str, Any]:
         "hybrid": time_queries(lambda q: searcher.search(q, k), queries),
     }
     for mode in ("dense", "lexical"):
-        result[mode] = time_queries(lambda q, m=mode: searcher.search(q, k, mode=m), queries)
+        result[mode] = time_queries(partial(_search_mode, searcher, k, mode), queries)
     result["parts"] = _search_parts(searcher, queries)
     result["rss_end_mib"] = rss_mib()
     return result
+
+
+def _search_mode(searcher: HybridSearcher, k: int, mode: str, query: str) -> object:
+    return searcher.search(query, k, mode=mode)
 
 
 def _search_parts(searcher: HybridSearcher, queries: list[str]) -> dict[str, Any]:
@@ -197,9 +203,13 @@ def _search_parts(searcher: HybridSearcher, queries: list[str]) -> dict[str, Any
     for name in ("dense_search", "sentence_search"):
         stage = getattr(searcher, name, None)
         if stage is not None:
-            parts[name] = time_queries(lambda q, f=stage: f(vectors[q], n), queries)
+            parts[name] = time_queries(partial(_stage, stage, vectors, n), queries)
     parts["lexical_search"] = time_queries(lambda q: searcher.lexical_search(q, n), queries)
     return parts
+
+
+def _stage(stage: Callable[..., object], vectors: dict[str, Matrix], n: int, query: str) -> object:
+    return stage(vectors[query], n)
 
 
 def _wordwise(original: Callable[..., list[str]]) -> Callable[..., list[str]]:
