@@ -132,7 +132,7 @@ def _candidates(
                     _coverage(terms, weights, total),
                     o.context_discount * _coverage(terms | context, weights, total),
                 )
-                dense = float(searcher.sentence_vectors[row] @ vector) if row is not None else 0.0
+                dense = searcher.sentence_similarity(row, vector) if row is not None else 0.0
                 score = (
                     o.dense_weight * dense
                     + o.lexical_weight * coverage

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex, document_terms
 from index.models import Article, Chunk, Hit
-from index.store import LoadedIndex, Span
+from index.store import LoadedIndex, Span, build_dense_index
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class HybridSearcher:
         lexical: LexicalIndex,
         embedder: VectorEmbeddings,
         sentences: list[Span] | None = None,
+        sentence_index: Any = None,
         sentence_vectors: NDArray[np.float32] | None = None,
         settings: SearchSettings | None = None,
     ) -> None:
@@ -58,11 +59,14 @@ class HybridSearcher:
         self.lexical = lexical
         self._dense = dense
         self.sentences = sentences or []
-        self.sentence_vectors = (
-            sentence_vectors
-            if sentence_vectors is not None
-            else np.zeros((0, embedder.dimension), dtype=np.float32)
-        )
+        if sentence_index is None:
+            vectors = (
+                sentence_vectors
+                if sentence_vectors is not None
+                else np.zeros((0, embedder.dimension), dtype=np.float32)
+            )
+            sentence_index = build_dense_index(vectors, quantized=True)
+        self.sentence_index = sentence_index
         self._sentence_chunk = _chunk_of_sentences(chunks, self.sentences)
         self.sentence_rows = {span: row for row, span in enumerate(self.sentences)}
         self.settings = settings or SearchSettings()
@@ -78,7 +82,7 @@ class HybridSearcher:
             lexical=index.lexical,
             embedder=embedder,
             sentences=index.sentences,
-            sentence_vectors=index.sentence_vectors,
+            sentence_index=index.sentence_index,
             settings=settings,
         )
 
@@ -95,13 +99,17 @@ class HybridSearcher:
         """Chunks ranked by their best sentence's similarity to the question."""
         if not len(self.sentences):
             return []
-        sims = self.sentence_vectors @ vector
-        n = min(n * 3, sims.size)
-        top = np.argpartition(-sims, n - 1)[:n]
+        n = min(n * 3, self.sentence_index.ntotal)
+        scores, rows = self.sentence_index.search(vector[None, :], n)
         ranked: dict[int, float] = {}
-        for i in top[np.argsort(-sims[top], kind="stable")]:
-            ranked.setdefault(self._sentence_chunk[int(i)], float(sims[i]))
+        for row, score in zip(rows[0], scores[0], strict=True):
+            if row >= 0:
+                ranked.setdefault(self._sentence_chunk[int(row)], float(score))
         return list(ranked.items())
+
+    def sentence_similarity(self, row: int, vector: NDArray[np.float32]) -> float:
+        """Cosine of one stored sentence with a question vector."""
+        return float(np.dot(self.sentence_index.reconstruct(row), vector))
 
     def lexical_search(self, query: str, n: int) -> list[tuple[int, float]]:
         return [(m.row, m.score) for m in self.lexical.search(query, n)]

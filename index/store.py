@@ -4,7 +4,7 @@ Layout of `index_dir`:
     CURRENT              the live build's id, replaced atomically (os.replace)
     builds/<id>/         one complete build: manifest.json, articles.jsonl,
                          chunks.jsonl, dense.faiss, lexical/, sentences.jsonl and
-                         sentences.npy (one vector per sentence, for answer selection)
+                         sentences.faiss (one vector per sentence, for answer selection)
     .lock                held while a build writes, so two builds never interleave
 Nothing here is ever unpickled.
 """
@@ -33,11 +33,11 @@ from index.models import Article, Chunk
 
 # 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
 # silently miss every accented term of a query).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 POINTER = "CURRENT"
 Span = tuple[str, int, int]
 # Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
-HNSW_THRESHOLD = 200_000
+HNSW_THRESHOLD = 50_000
 # What write_build names builds; anything else in CURRENT (a path, garbage) is damage.
 _BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
 
@@ -72,31 +72,54 @@ class LoadedIndex:
     dense: Any  # faiss.Index
     lexical: LexicalIndex
     sentences: list[Span]  # (article id, start, end) of every sentence, in article order
-    sentence_vectors: np.ndarray[Any, np.dtype[np.float32]]
+    sentence_index: Any  # faiss.Index, row i = sentences[i]
 
     @property
     def build_id(self) -> str:
         return self.manifest.build_id
 
+    @property
+    def sentence_vectors(self) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """Every sentence vector, rebuilt from its FAISS index (for incremental builds)."""
+        return _all_vectors(self.sentence_index, self.manifest.dimension)
+
     def vectors(self) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Every chunk vector, rebuilt from the FAISS index (for incremental builds)."""
-        if self.dense.ntotal == 0:
-            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
-        return np.asarray(self.dense.reconstruct_n(0, self.dense.ntotal), dtype=np.float32)
+        return _all_vectors(self.dense, self.manifest.dimension)
 
 
-def build_dense_index(vectors: np.ndarray[Any, np.dtype[np.float32]]) -> Any:
-    """Inner product on unit vectors (= cosine); exact below HNSW_THRESHOLD chunks."""
+def _all_vectors(index: Any, dimension: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    if index.ntotal == 0:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
+
+def build_dense_index(
+    vectors: np.ndarray[Any, np.dtype[np.float32]], *, quantized: bool = False
+) -> Any:
+    """Inner product on unit vectors (= cosine): exact below HNSW_THRESHOLD vectors, an
+    HNSW graph above it; `quantized` stores 8-bit components (4x less memory), which is
+    what the many sentence vectors of a large corpus need."""
     dim = vectors.shape[1]
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
     index: Any
     if vectors.shape[0] >= HNSW_THRESHOLD:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
+        if quantized:
+            index = faiss.IndexHNSWSQ(
+                dim,
+                faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]  # stub is wrong
+                32,
+                faiss.METRIC_INNER_PRODUCT,
+            )
+            index.train(data)
+        else:
+            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 40
         index.hnsw.efSearch = 96
     else:
         index = faiss.IndexFlatIP(dim)
     if vectors.shape[0]:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(data)
     return index
 
 
@@ -183,7 +206,9 @@ def write_build(
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     lexical.save(tmp / "lexical")
     _write_json_lines(tmp / "sentences.jsonl", (list(span) for span in sentences))
-    np.save(tmp / "sentences.npy", sentence_vectors, allow_pickle=False)
+    faiss.write_index(
+        build_dense_index(sentence_vectors, quantized=True), str(tmp / "sentences.faiss")
+    )
     sizes = {
         str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()
     }
@@ -330,7 +355,7 @@ def load_index(
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexical = LexicalIndex.load(folder / "lexical")
         sentences = _read_sentences(folder / "sentences.jsonl", articles)
-        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
         raise IndexCorruptError(f"index at {folder} is damaged ({_one_line(exc)}); {hint}") from exc
     counts = (len(articles), len(chunks), dense.ntotal, lexical.size)
@@ -340,11 +365,11 @@ def load_index(
             f"index at {folder} does not match its manifest (articles, chunks, vectors, "
             f"lexical = {counts}, expected {expected}); {hint}"
         )
-    if sentence_vectors.shape != (len(sentences), manifest.dimension):
+    if (sentence_index.ntotal, sentence_index.d) != (len(sentences), manifest.dimension):
         raise IndexCorruptError(f"sentence vectors at {folder} do not match; {hint}")
     if dense.d != manifest.dimension:
         raise IndexCorruptError(f"index vectors at {folder} have the wrong dimension; {hint}")
-    return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_vectors)
+    return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_index)
 
 
 def _read_articles(path: Path) -> dict[str, Article]:

@@ -58,7 +58,7 @@ def test_on_disk_format_holds_no_pickle(seed_index_dir: Path) -> None:
         "chunks.jsonl",
         "dense.faiss",
         "sentences.jsonl",
-        "sentences.npy",
+        "sentences.faiss",
     }
     assert {p.suffix for p in files} <= ALLOWED_SUFFIXES
     for path in files:
@@ -170,8 +170,8 @@ DAMAGES: dict[str, tuple[Damage, type[NewsbotError], str]] = {
         IndexCorruptError,
         "vocab.index.json is missing or truncated",
     ),
-    "same-size garbage in sentences.npy": (
-        lambda d: same_size_garbage(build_folder(d) / "sentences.npy"),
+    "same-size garbage in sentences.faiss": (
+        lambda d: same_size_garbage(build_folder(d) / "sentences.faiss"),
         IndexCorruptError,
         "damaged",
     ),
