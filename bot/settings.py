@@ -64,6 +64,22 @@ class Settings:
     discord_max_concurrent: int = 4
     feedback_file: Path = DEFAULT_FEEDBACK_FILE
 
+    def __post_init__(self) -> None:
+        checks = {
+            "NEWSBOT_CHUNK_SIZE": (self.chunk_size >= 50, "must be at least 50 characters"),
+            "NEWSBOT_CHUNK_OVERLAP": (self.chunk_overlap >= 0, "cannot be negative"),
+            "NEWSBOT_TOP_K": (1 <= self.top_k <= 100, "must be between 1 and 100"),
+            "NEWSBOT_LLM_TIMEOUT": (self.llm_timeout > 0, "must be positive"),
+            "NEWSBOT_DISCORD_COOLDOWN_SECONDS": (
+                self.discord_cooldown_seconds >= 0,
+                "cannot be negative",
+            ),
+            "NEWSBOT_DISCORD_MAX_CONCURRENT": (self.discord_max_concurrent >= 1, "must be ≥ 1"),
+        }
+        for key, (ok, why) in checks.items():
+            if not ok:
+                raise SettingsError(f"{key} {why}")
+
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given non-None fields replaced (for CLI flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -117,3 +117,13 @@ def test_missing_source_folder(tmp_path: Path) -> None:
     run = newsbot("index", "--index-dir", str(tmp_path / "i"), "--source", str(tmp_path / "no"))
     assert run.returncode == 1
     assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("NEWSBOT_CHUNK_SIZE", "abc"), ("NEWSBOT_CHUNK_SIZE", "10"), ("NEWSBOT_TOP_K", "0")],
+)
+def test_bad_settings_are_one_line(tmp_path: Path, name: str, value: str) -> None:
+    run = newsbot("index", "--index-dir", str(tmp_path / "i"), env={name: value})
+    assert run.returncode == 1
+    assert run.stderr.startswith(f"error: {name}") and run.stderr.count("\n") == 1
