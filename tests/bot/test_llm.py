@@ -229,7 +229,8 @@ def test_malformed_model_setting_is_a_settings_error(value: str) -> None:
 
 
 def test_non_positive_timeout_is_a_settings_error() -> None:
-    with pytest.raises(LanguageModelSettingError, match="NEWSBOT_LLM_TIMEOUT"):
+    # The settings object refuses it at the entry point, before any model is built.
+    with pytest.raises(SettingsError, match="NEWSBOT_LLM_TIMEOUT"):
         load_language_model(Settings(llm="openai:m", llm_timeout=0))
 
 
