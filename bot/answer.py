@@ -15,6 +15,7 @@ import numpy as np
 
 from bot.models import Answer, Citation, Passage
 from bot.prompts import message
+from bot.quantity import asked_quantity, states_quantity
 from bot.question import clean_question, detect_language
 from index.chunk import split_sentences
 from index.lexical import analyze, document_terms
@@ -43,7 +44,9 @@ _QUESTION_TYPES = {
     "who": re.compile(r"\b(?:qui|who|whom|whose)\b", re.I),
     "when": re.compile(r"\b(?:quand|when|quelle date|what date|what year|quel jour)\b", re.I),
     "where": re.compile(r"\b(?:où|ou est|where|quel pays|which country|quelle ville)\b", re.I),
-    "count": re.compile(r"\b(?:combien|how many|how much|how long)\b", re.I),
+    "count": re.compile(
+        r"\b(?:combien|how many|how much|how long|montant|prix|co[uû]ts?|cost|price)\b", re.I
+    ),
 }
 
 
@@ -170,8 +173,14 @@ def confidence(ranked: list[_Sentence], o: AnswerOptions) -> float:
 
 
 def _lacks_answer_type(question: str, sentence: _Sentence) -> bool:
-    """A how-many question whose best sentence holds no number cannot be answered by it."""
-    return question_type(question) == "count" and not _has_type(sentence.text, "count")
+    """A how-many question is answered only by a number of what it counts.
+
+    "Combien de soldats…" needs a number of soldiers, "combien coûte…" an amount, "combien
+    de temps…" a duration (see bot/quantity.py); a sentence without one cannot answer it.
+    """
+    if question_type(question) != "count":
+        return False
+    return not states_quantity(sentence.text, asked_quantity(question))
 
 
 class _Citations:
@@ -260,8 +269,10 @@ def extractive_answer(
 ) -> Answer:
     floor = o.min_confidence_en if language == "en" else o.min_confidence
     if ranked and question_type(question) == "count":
-        # How-many: the best sentence that holds a number, if one scores close to the top.
-        near = [s for s in ranked[:5] if _has_type(s.text, "count")]
+        # How-many: the best sentence that gives the number asked for, if one scores close
+        # to the top.
+        ask = asked_quantity(question)
+        near = [s for s in ranked[:5] if states_quantity(s.text, ask)]
         if near and near[0].score >= ranked[0].score - o.second_sentence_margin * 2:
             ranked = [near[0], *(s for s in ranked if s is not near[0])]
     score = confidence(ranked, o) if ranked else None

@@ -77,9 +77,16 @@ def analyze(text: str, *, query: bool = False) -> list[str]:
         kept = [w for w in kept if w not in QUESTION_WORDS]
     # Fold before stemming, so that a question typed without accents gets the same terms
     # as the accented text ("coree" and "Corée" both give "cor"). Snowball's French rules
-    # read "é" and "è", so two of them are redone by hand on folded words: "-ière" is
-    # mapped to "-ier" before stemming and the "e" left by "-ée" is dropped after.
-    stems = _stemmer().stemWords([_FOLDED_IERE.sub(r"ier\1", w) for w in kept])
+    # read "é" and "è", so two of them are redone by hand on folded words.
+    return stem_words(kept)
+
+
+def stem_words(folded: Sequence[str]) -> list[str]:
+    """Snowball stems of already folded words, keeping stopwords: "ans" -> "an".
+
+    "-ière" is mapped to "-ier" before stemming and the "e" left by "-ée" is dropped after.
+    """
+    stems = _stemmer().stemWords([_FOLDED_IERE.sub(r"ier\1", w) for w in folded])
     return [s[:-1] if len(s) > 3 and s.endswith("e") else s for s in stems]
 
 

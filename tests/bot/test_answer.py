@@ -81,6 +81,28 @@ def test_english_abstention_message_is_english(engine: Engine) -> None:
     assert answer.text == "I could not find this information in the indexed articles."
 
 
+def test_how_many_question_quotes_the_number_of_what_it_counts(engine: Engine) -> None:
+    answer = engine.answer("Combien de jours dure la visite de Poutine au Vietnam ?")
+    assert not answer.abstained
+    assert "deux jours" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The seeds speak of munitions, satellites and a parade, with numbers nearby,
+        # but never count soldiers, satellites launched, prices or spectators.
+        "Combien de soldats nord-coréens sont en Ukraine ?",
+        "Combien de satellites la Corée du Nord a lancés grâce à l'aide russe ?",
+        "Combien coûtent les munitions vendues par la Corée du Nord à la Russie ?",
+        "How many hours did Putin and Kim talk in private?",
+    ],
+)
+def test_how_many_question_without_that_number_abstains(engine: Engine, question: str) -> None:
+    answer = engine.answer(question)
+    assert answer.abstained, answer.text
+
+
 def test_abstention_threshold_is_what_decides(engine: Engine) -> None:
     searcher = engine.searcher()
     never = AnswerOptions(min_confidence=10.0, min_confidence_en=10.0)
@@ -111,6 +133,7 @@ def test_language_detection() -> None:
 def test_question_types() -> None:
     assert question_type("Qui accompagne Poutine ?") == "who"
     assert question_type("Combien de jours dure la visite ?") == "count"
+    assert question_type("Quel est le montant de l'aide ?") == "count"
     assert question_type("When did Kim invite Putin?") == "when"
     assert question_type("Pourquoi ?") is None
 
