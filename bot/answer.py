@@ -17,6 +17,7 @@ from bot.models import Answer, Citation, Passage
 from bot.prompts import message
 from bot.quantity import asked_quantity, states_quantity
 from bot.question import clean_question, detect_language
+from bot.role import asked_role, asked_speaker, states_role
 from index.chunk import split_sentences
 from index.lexical import analyze, document_terms
 from index.models import Article, Chunk, Hit
@@ -39,6 +40,8 @@ _COUNT_WORDS = re.compile(
     r"dizaines?|centaines?|milliers?|millions?|milliards?|\w+ièmes?|premiers?|premières?)\b",
     re.IGNORECASE,
 )
+# How far before a sentence its speaker may be named ("Poutine a écrit… Il a précisé…").
+_SPEAKER_LOOKBACK = 400
 _PROPER_NAME = re.compile(r"(?<=[\w,;:’'] )[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*")
 _QUESTION_TYPES = {
     "who": re.compile(r"\b(?:qui|who|whom|whose)\b", re.I),
@@ -172,15 +175,24 @@ def confidence(ranked: list[_Sentence], o: AnswerOptions) -> float:
     return best.dense + o.coverage_weight * best.coverage + o.peak_weight * peak
 
 
-def _lacks_answer_type(question: str, sentence: _Sentence) -> bool:
-    """A how-many question is answered only by a number of what it counts.
+def _answers_type(question: str, language: str, sentence: _Sentence) -> bool:
+    """Whether the sentence gives the kind of answer the question asks for.
 
-    "Combien de soldats…" needs a number of soldiers, "combien coûte…" an amount, "combien
-    de temps…" a duration (see bot/quantity.py); a sentence without one cannot answer it.
+    How-many questions need a number of what they count (bot/quantity.py); French
+    "qui est le <rôle>" questions need a sentence naming that whole role (bot/role.py).
     """
-    if question_type(question) != "count":
+    if question_type(question) == "count":
+        return states_quantity(sentence.text, asked_quantity(question))
+    if language != "fr":
+        return True
+    role = asked_role(question)
+    if role and not states_role(sentence.text, role):
         return False
-    return not states_quantity(sentence.text, asked_quantity(question))
+    # "Selon Ouchakov…", "Qu'a dit le président vietnamien…": the speaker is named in the
+    # sentence or before it in its passage ("Poutine a écrit… Il a précisé que…").
+    speaker = asked_speaker(question)
+    lead = sentence.article.text[max(0, sentence.start - _SPEAKER_LOOKBACK) : sentence.end]
+    return not speaker or states_role(lead, speaker)
 
 
 class _Citations:
@@ -268,15 +280,14 @@ def extractive_answer(
     question: str, ranked: list[_Sentence], language: str, o: AnswerOptions, note: str | None = None
 ) -> Answer:
     floor = o.min_confidence_en if language == "en" else o.min_confidence
-    if ranked and question_type(question) == "count":
-        # How-many: the best sentence that gives the number asked for, if one scores close
-        # to the top.
-        ask = asked_quantity(question)
-        near = [s for s in ranked[:5] if states_quantity(s.text, ask)]
+    if ranked and not _answers_type(question, language, ranked[0]):
+        # The best sentence that gives the kind of answer asked for (a number of what is
+        # counted, the role asked about), if one scores close to the top.
+        near = [s for s in ranked[1:5] if _answers_type(question, language, s)]
         if near and near[0].score >= ranked[0].score - o.second_sentence_margin * 2:
             ranked = [near[0], *(s for s in ranked if s is not near[0])]
     score = confidence(ranked, o) if ranked else None
-    if score is None or score < floor or _lacks_answer_type(question, ranked[0]):
+    if score is None or score < floor or not _answers_type(question, language, ranked[0]):
         return _abstain(question, language, ranked, o, note, score)
     cites = _Citations()
     parts = [message("answer", "intro", language)]

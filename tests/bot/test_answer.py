@@ -103,6 +103,39 @@ def test_how_many_question_without_that_number_abstains(engine: Engine, question
     assert answer.abstained, answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Qui est le ministre des Affaires étrangères nord-coréen ?", "Choe Son"),
+        ("Qui est le porte parole du Kremiln ?", "Peskov"),
+        (
+            "Selon Poutine, la Russie a soutenu les Nord-Coréens dans leur lutte pour quoi ?",
+            "indépendance",
+        ),
+    ],
+)
+def test_role_and_speaker_questions_are_answered(
+    engine: Engine, question: str, expected: str
+) -> None:
+    answer = engine.answer(question)
+    assert not answer.abstained
+    assert expected in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The seeds name Russia's defence minister and South Korea's government, never
+        # North Korea's defence minister, South Korea's president or Vietnam's.
+        "Qui est le ministre de la Défense nord-coréen ?",
+        "Qui est le président de la Corée du Sud ?",
+        "Qu'a dit le président vietnamien à propos de la visite de Poutine ?",
+    ],
+)
+def test_role_or_speaker_the_articles_never_name_abstains(engine: Engine, question: str) -> None:
+    assert engine.answer(question).abstained
+
+
 def test_abstention_threshold_is_what_decides(engine: Engine) -> None:
     searcher = engine.searcher()
     never = AnswerOptions(min_confidence=10.0, min_confidence_en=10.0)
