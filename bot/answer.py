@@ -42,11 +42,25 @@ _COUNT_WORDS = re.compile(
 )
 # How far before a sentence its speaker may be named ("Poutine a écrit… Il a précisé…").
 _SPEAKER_LOOKBACK = 400
+# What a sentence giving a reason usually says.
+_CAUSE = re.compile(
+    r"\b(?:parce que|parce qu|car|en raison d|à cause d|a cause d|grâce à|afin d|afin qu|"
+    r"puisque|dû à|du fait d|en raison|raison|motif|but|objectif|afin|pour (?:que|qu)|"
+    r"because|due to|in order to|reason)",
+    re.IGNORECASE,
+)
 _PROPER_NAME = re.compile(r"(?<=[\w,;:’'] )[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*")
 _QUESTION_TYPES = {
     "who": re.compile(r"\b(?:qui|who|whom|whose)\b", re.I),
-    "when": re.compile(r"\b(?:quand|when|quelle date|what date|what year|quel jour)\b", re.I),
+    "when": re.compile(
+        r"\b(?:quand|when|(?:quelle|à quelle|a quelle) (?:date|année|annee|heure)|quels? jours?|"
+        r"quel mois|what (?:date|year|day|month|time)|which (?:day|year|month))\b",
+        re.I,
+    ),
     "where": re.compile(r"\b(?:où|ou est|where|quel pays|which country|quelle ville)\b", re.I),
+    "why": re.compile(
+        r"\b(?:pourquoi|why|pour quelle raison|for what reason|dans quel but)\b", re.I
+    ),
     "count": re.compile(
         r"\b(?:combien|how many|how much|how long|montant|prix|co[uû]ts?|cost|price)\b", re.I
     ),
@@ -59,7 +73,8 @@ class AnswerOptions:
 
     dense_weight: float = 1.0
     lexical_weight: float = 0.35
-    type_bonus: float = 0.03
+    type_bonus: float = 0.06
+    type_window: int = 5  # a sentence of the asked type is looked for among this many
     rank_bonus: float = 0.02
     max_sentences: int = 2
     context_discount: float = 0.6  # weight of terms found only in the previous sentence
@@ -104,6 +119,8 @@ def _has_type(sentence: str, kind: str | None) -> bool:
         return bool(_MONTHS.search(sentence))
     if kind == "count":
         return bool(_COUNT_WORDS.search(sentence))
+    if kind == "why":
+        return bool(_CAUSE.search(sentence))
     if kind in ("who", "where"):
         return bool(_PROPER_NAME.search(sentence))
     return False
@@ -181,8 +198,11 @@ def _answers_type(question: str, language: str, sentence: _Sentence) -> bool:
     How-many questions need a number of what they count (bot/quantity.py); French
     "qui est le <rôle>" questions need a sentence naming that whole role (bot/role.py).
     """
-    if question_type(question) == "count":
+    kind = question_type(question)
+    if kind == "count":
         return states_quantity(sentence.text, asked_quantity(question))
+    if kind == "when" and not _has_type(sentence.text, "when"):
+        return False
     if language != "fr":
         return True
     role = asked_role(question)
@@ -281,10 +301,10 @@ def extractive_answer(
 ) -> Answer:
     floor = o.min_confidence_en if language == "en" else o.min_confidence
     if ranked and not _answers_type(question, language, ranked[0]):
-        # The best sentence that gives the kind of answer asked for (a number of what is
-        # counted, the role asked about), if one scores close to the top.
-        near = [s for s in ranked[1:5] if _answers_type(question, language, s)]
-        if near and near[0].score >= ranked[0].score - o.second_sentence_margin * 2:
+        # The best sentence that gives the kind of answer asked for (a date, a number of
+        # what is counted, the role or speaker asked about); confidence then judges it.
+        near = [s for s in ranked[1 : o.type_window] if _answers_type(question, language, s)]
+        if near:
             ranked = [near[0], *(s for s in ranked if s is not near[0])]
     score = confidence(ranked, o) if ranked else None
     if score is None or score < floor or not _answers_type(question, language, ranked[0]):

@@ -136,6 +136,21 @@ def test_role_or_speaker_the_articles_never_name_abstains(engine: Engine, questi
     assert engine.answer(question).abstained
 
 
+def test_when_question_quotes_a_sentence_with_a_date(engine: Engine) -> None:
+    # The best-scoring sentence speaks of the Vietnam visit without its dates.
+    answer = engine.answer("Poutine sera au Vietnam quels jours ?")
+    assert not answer.abstained
+    assert "19 et 20 juin" in answer.text
+
+
+def test_why_question_prefers_a_sentence_giving_a_reason(engine: Engine) -> None:
+    answer = engine.answer(
+        "Pourquoi les analystes pensent que Moscou et Pyongyang vont se rapprocher ?"
+    )
+    assert not answer.abstained
+    assert "isolement" in answer.text
+
+
 def test_abstention_threshold_is_what_decides(engine: Engine) -> None:
     searcher = engine.searcher()
     never = AnswerOptions(min_confidence=10.0, min_confidence_en=10.0)
@@ -168,7 +183,10 @@ def test_question_types() -> None:
     assert question_type("Combien de jours dure la visite ?") == "count"
     assert question_type("Quel est le montant de l'aide ?") == "count"
     assert question_type("When did Kim invite Putin?") == "when"
-    assert question_type("Pourquoi ?") is None
+    assert question_type("Poutine sera au Vietnam quels jours ?") == "when"
+    assert question_type("En quelle année ?") == "when"
+    assert question_type("Pourquoi ?") == "why"
+    assert question_type("Comment ?") is None
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
