@@ -130,7 +130,11 @@ def _candidates(
     hits: list[Hit], searcher: HybridSearcher, question: str, vector: np.ndarray, o: AnswerOptions
 ) -> list[_Sentence]:
     """Every sentence of the retrieved chunks (and their wire copies), scored."""
-    q_terms = set(analyze(question, query=True))
+    # Whom the question quotes ("selon Ouchakov") counts as covered by every sentence that
+    # speaker said, even as "il" two sentences after being named.
+    speaker = asked_speaker(question)
+    speaker_terms = frozenset(analyze(" ".join(speaker)))
+    q_terms = set(analyze(question, query=True)) - set(analyze("selon"))
     weights = {t: searcher.lexical.idf(t) for t in q_terms}
     total = sum(weights.values()) or 1.0
     kind = question_type(question)
@@ -149,11 +153,14 @@ def _candidates(
                     continue
                 seen.add(span)
                 row = searcher.sentence_rows.get(span)
+                covered = terms
+                if speaker and states_role(_lead(article.text, start, end), speaker):
+                    covered = terms | speaker_terms
                 # A sentence often names its subject in the one before ("Ce traité…" after
-                # "Selon Ouchakov…"): that context counts, discounted.
+                # "Le traité…"): that context counts, discounted.
                 coverage = max(
-                    _coverage(terms, weights, total),
-                    o.context_discount * _coverage(terms | context, weights, total),
+                    _coverage(covered, weights, total),
+                    o.context_discount * _coverage(covered | context, weights, total),
                 )
                 dense = searcher.sentence_similarity(row, vector) if row is not None else 0.0
                 score = (
@@ -211,8 +218,14 @@ def _answers_type(question: str, language: str, sentence: _Sentence) -> bool:
     # "Selon Ouchakov…", "Qu'a dit le président vietnamien…": the speaker is named in the
     # sentence or before it in its passage ("Poutine a écrit… Il a précisé que…").
     speaker = asked_speaker(question)
-    lead = sentence.article.text[max(0, sentence.start - _SPEAKER_LOOKBACK) : sentence.end]
-    return not speaker or states_role(lead, speaker)
+    return not speaker or states_role(
+        _lead(sentence.article.text, sentence.start, sentence.end), speaker
+    )
+
+
+def _lead(text: str, start: int, end: int) -> str:
+    """A sentence and what comes just before it, where its speaker may be named."""
+    return text[max(0, start - _SPEAKER_LOOKBACK) : end]
 
 
 class _Citations:

@@ -9,6 +9,7 @@ Every word must be found, typos forgiven.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -24,6 +25,12 @@ _SPEAKER_QUESTION = re.compile(
     r"(?:\bselon|\bd apres|\bqu a (?:dit|declare|affirme|annonce|repondu|ecrit)|"
     r"\bqu ont (?:dit|declare|affirme|annonce|repondu|ecrit)) "
     r"(?P<speaker>[^,?!.;:]+?)(?= ?[,?!.;:]|$)"
+)
+# "Comment le Kremlin décrit-il…", "Comment Kim a-t-il qualifié…": the subject speaks.
+_HOW_SAYS_QUESTION = re.compile(
+    r"^comment (?:(?:le|la|les|l) )?(?P<speaker>[\w ]+?) (?:a t (?:il|elle) |ont ils |ont elles )?"
+    r"(?:decrit|decrivent|qualifie|qualifient|voit|voient|juge|jugent|presente|presentent|"
+    r"considere|considerent|appelle|appellent)\b"
 )
 _SPEAKER_END = re.compile(r" (?:a|ont|est|sont|au sujet|a propos|sur|concernant|de quoi)\b.*$")
 _WORD = re.compile(r"\w+")
@@ -44,7 +51,8 @@ def asked_speaker(question: str) -> tuple[str, ...]:
     # Words and the punctuation that ends a speaker's name; apostrophes and hyphens go.
     folded = " ".join(re.sub(r"([,?!.;:])", r" \1 ", fold_accents(question)).split())
     folded = re.sub(r"[^\w,?!.;: ]+", " ", folded)
-    match = _SPEAKER_QUESTION.search(" ".join(folded.split()))
+    folded = " ".join(folded.split())
+    match = _SPEAKER_QUESTION.search(folded) or _HOW_SAYS_QUESTION.search(folded)
     if match is None:
         return ()
     speaker = _SPEAKER_END.sub("", match.group("speaker"))
@@ -75,6 +83,7 @@ def states_role(text: str, role: tuple[str, ...]) -> bool:
     return False
 
 
+@lru_cache(maxsize=100_000)
 def _same(word: str, other: str) -> bool:
     """Same stem, or (for words of five letters or more) a typo apart."""
     if word == other or analyze(word) == analyze(other) != []:

@@ -112,6 +112,8 @@ def test_how_many_question_without_that_number_abstains(engine: Engine, question
             "Selon Poutine, la Russie a soutenu les Nord-Coréens dans leur lutte pour quoi ?",
             "indépendance",
         ),
+        # Ouchakov said it as "a-t-il souligné", after being named a sentence earlier.
+        ("Selon Ouchakov, le traité dépendra de quoi ?", "géopolitique"),
     ],
 )
 def test_role_and_speaker_questions_are_answered(

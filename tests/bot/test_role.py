@@ -36,6 +36,9 @@ def test_asked_role(question: str, role: tuple[str, ...]) -> None:
             "Selon le chef de l'Alliance atlantique, sur quoi compte Moscou ?",
             ("chef", "alliance", "atlantique"),
         ),
+        ("Comment le Kremlin a-t-il qualifié la visite ?", ("kremlin",)),
+        ("Comment certains en Occident voient cette alliance ?", ("certains", "occident")),
+        ("Comment est qualifié le veto russe ?", ()),  # passive: nobody named
         ("Qui accompagne Poutine ?", ()),
     ],
 )
