@@ -85,9 +85,9 @@ class AnswerOptions:
     coverage_weight: float = 0.1
     peak_weight: float = 2.0
     # Abstain below this confidence (calibrated on the gold set with `newsbot eval`).
-    min_confidence: float = 0.88
+    min_confidence: float = 0.93
     # English questions over French text score lower across the board.
-    min_confidence_en: float = 0.81
+    min_confidence_en: float = 0.86
     related: int = 2
 
 

@@ -296,6 +296,11 @@ def discord_command(index_dir: Path | None) -> None:
     default=None,
     help="Replay a Discord feedback log instead.",
 )
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Print the abstention thresholds that suit this QA file (docs/calibration.md).",
+)
 def eval_command(
     index_dir: Path | None,
     qa: Path | None,
@@ -305,6 +310,7 @@ def eval_command(
     min_hit5: float | None,
     min_accuracy: float | None,
     feedback: Path | None,
+    calibrate: bool,
 ) -> None:
     """Measure retrieval, answers, abstention and latency on a QA file."""
     from bot import evaluate
@@ -316,6 +322,16 @@ def eval_command(
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
         return
     questions = evaluate.load_questions(qa or PROJECT_ROOT / "tests" / "data" / "gold.jsonl")
+    if calibrate:
+        cuts = evaluate.calibrate(engine, questions, k=k)
+        names = {"fr": "min_confidence", "en": "min_confidence_en"}
+        for language, cut in cuts.items():
+            current = getattr(engine.options, names[language])
+            click.echo(f"{names[language]} = {cut}  (now {current})")
+        if not cuts:
+            click.echo("no question to calibrate on", err=True)
+            sys.exit(1)
+        return
     report = evaluate.run_evaluation(engine, questions, k=k, mode=mode)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))

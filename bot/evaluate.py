@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -342,19 +342,18 @@ def percentile(sorted_values: Sequence[float], p: float) -> float | None:
 
 
 def best_threshold(results: Sequence[QuestionResult], language: str | None = None) -> float | None:
-    """The threshold maximising unanswerable refused + answerable answered.
+    """The threshold maximising answerable questions answered right + unanswerable refused.
 
-    Pass `language="fr"` for `min_confidence`, `"en"` for `min_confidence_en`. Ties go to
-    the lowest threshold: when it costs nothing, answer rather than refuse.
+    `results` should come from a run that never abstains on confidence (`calibrate` does
+    that), so each answerable question's `correct` says whether its answer, if shown, holds
+    the fact. A question refused anyway (a how-many question with no such number…) stays
+    refused whatever the cut. Pass `language="fr"` for `min_confidence`, `"en"` for
+    `min_confidence_en`. Ties go to the lowest threshold: when it costs nothing, answer.
     """
-    scored = sorted(
-        (r.confidence, r.question.answerable)
-        for r in results
-        if r.confidence is not None and language in (None, r.language)
-    )
+    scored = [r for r in results if r.confidence is not None and language in (None, r.language)]
     if not scored:
         return None
-    values = [c for c, _ in scored]
+    values = sorted(r.confidence for r in scored if r.confidence is not None)
     # Candidates: below everything, between neighbours, above everything.
     cuts = [
         values[0] - 0.01,
@@ -363,10 +362,31 @@ def best_threshold(results: Sequence[QuestionResult], language: str | None = Non
     ]
 
     def score(cut: float) -> int:
-        return sum((c >= cut) == answerable for c, answerable in scored)
+        total = 0
+        for r in scored:
+            shown = not r.abstained and r.confidence is not None and r.confidence >= cut
+            total += (shown and r.correct) if r.question.answerable else not shown
+        return total
 
     best: float = max(cuts, key=score)
     return round(best, 3)
+
+
+def calibrate(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> dict[str, float]:
+    """Suggested `min_confidence` ("fr") and `min_confidence_en` ("en") for this corpus.
+
+    Runs the questions with abstention on confidence switched off, then picks each
+    language's cut with `best_threshold`. See docs/calibration.md.
+    """
+    options = replace(engine.options, min_confidence=-math.inf, min_confidence_en=-math.inf)
+    open_engine = Engine(engine.settings, engine.embedder, options=options)
+    report = run_evaluation(open_engine, questions, k=k)
+    out: dict[str, float] = {}
+    for language in ("fr", "en"):
+        cut = best_threshold(report.results, language=language)
+        if cut is not None:
+            out[language] = cut
+    return out
 
 
 # --- output ----------------------------------------------------------------------------
