@@ -291,6 +291,12 @@ def discord_command(index_dir: Path | None) -> None:
 @click.option("--min-hit5", type=float, default=None, help="Fail below this hit@5.")
 @click.option("--min-accuracy", type=float, default=None, help="Fail below this accuracy.")
 @click.option(
+    "--min-refused",
+    type=float,
+    default=None,
+    help="Fail below this share of unanswerable questions refused.",
+)
+@click.option(
     "--feedback",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -309,6 +315,7 @@ def eval_command(
     mode: str,
     min_hit5: float | None,
     min_accuracy: float | None,
+    min_refused: float | None,
     feedback: Path | None,
     calibrate: bool,
 ) -> None:
@@ -337,7 +344,7 @@ def eval_command(
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:
         click.echo(evaluate.render_table(report))
-    failed = evaluate.check_floors(report, min_hit5, min_accuracy)
+    failed = evaluate.check_floors(report, min_hit5, min_accuracy, min_refused)
     for line in failed:
         click.echo(f"floor missed: {line}", err=True)
     if failed:

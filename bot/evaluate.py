@@ -469,18 +469,22 @@ def _result_json(r: QuestionResult) -> dict[str, Any]:
 
 
 def check_floors(
-    report: EvalReport, min_hit5: float | None, min_accuracy: float | None
+    report: EvalReport,
+    min_hit5: float | None,
+    min_accuracy: float | None,
+    min_refused: float | None = None,
 ) -> list[str]:
     """A message per overall score below its floor; empty when every floor holds."""
     failed = []
-    for name, floor, value in (
-        ("hit@5", min_hit5, report.overall.hit_at.get(5)),
-        ("accuracy", min_accuracy, report.overall.accuracy),
+    for name, floor, value, kind in (
+        ("hit@5", min_hit5, report.overall.hit_at.get(5), "answerable"),
+        ("accuracy", min_accuracy, report.overall.accuracy, "answerable"),
+        ("unanswerable refused", min_refused, report.overall.abstain_unanswerable, "unanswerable"),
     ):
         if floor is None:
             continue
         if value is None:
-            failed.append(f"{name} cannot be checked: no answerable question")
+            failed.append(f"{name} cannot be checked: no {kind} question")
         elif value < floor:
             failed.append(f"{name} {value:.3f} is below the floor {floor:.3f}")
     return failed

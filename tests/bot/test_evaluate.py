@@ -244,6 +244,16 @@ def test_check_floors() -> None:
     assert check_floors(unanswerable_only, 0.5, None) == [
         "hit@5 cannot be checked: no answerable question"
     ]
+    assert check_floors(unanswerable_only, None, None, 1.0) == []
+    both = build_report(
+        [result(gold(expected=()), abstained=True), result(gold(expected=()), abstained=False)]
+    )
+    assert check_floors(both, None, None, 0.9) == [
+        "unanswerable refused 0.500 is below the floor 0.900"
+    ]
+    assert check_floors(report, None, None, 0.9) == [
+        "unanswerable refused cannot be checked: no unanswerable question"
+    ]
 
 
 # --- the gold-file loader ---
