@@ -40,6 +40,8 @@ _COUNT_WORDS = re.compile(
     r"dizaines?|centaines?|milliers?|millions?|milliards?|\w+ièmes?|premiers?|premières?)\b",
     re.IGNORECASE,
 )
+# Stems at least this long match another that starts with them (see `_has_term`).
+_PREFIX_MATCH = 5
 # How far before a sentence its speaker may be named ("Poutine a écrit… Il a précisé…").
 _SPEAKER_LOOKBACK = 400
 # What a sentence giving a reason usually says.
@@ -175,7 +177,21 @@ def _candidates(
 
 
 def _coverage(terms: frozenset[str], weights: dict[str, float], total: float) -> float:
-    return sum(w for t, w in weights.items() if t in terms) / total
+    """IDF-weighted share of the question's terms found in `terms`."""
+    return sum(w for t, w in weights.items() if _has_term(terms, t)) / total
+
+
+def _has_term(terms: frozenset[str], term: str) -> bool:
+    """`term` or a stem of the same word: Snowball gives "remerc" for "remercie" but
+    "remerci" for "remercier", so stems of five letters or more match by prefix."""
+    if term in terms:
+        return True
+    if len(term) < _PREFIX_MATCH:
+        return False
+    return any(
+        len(other) >= _PREFIX_MATCH and (other.startswith(term) or term.startswith(other))
+        for other in terms
+    )
 
 
 def _is_heading(text: str) -> bool:

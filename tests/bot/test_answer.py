@@ -153,6 +153,13 @@ def test_why_question_prefers_a_sentence_giving_a_reason(engine: Engine) -> None
     assert "isolement" in answer.text
 
 
+def test_inflected_verbs_count_as_the_same_word(engine: Engine) -> None:
+    # Snowball stems "remercie" as "remerc" but "remercier" as "remerci".
+    answer = engine.answer("Pour quoi Poutine remercie-t-il Pyongyang ?")
+    assert not answer.abstained
+    assert "offensive militaire" in answer.text
+
+
 def test_abstention_threshold_is_what_decides(engine: Engine) -> None:
     searcher = engine.searcher()
     never = AnswerOptions(min_confidence=10.0, min_confidence_en=10.0)
