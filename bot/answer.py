@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +20,7 @@ from bot.quantity import asked_quantity, states_quantity
 from bot.question import clean_question, detect_language
 from bot.role import asked_role, asked_speaker, states_role
 from index.chunk import split_sentences
-from index.lexical import analyze, document_terms
+from index.lexical import analyze, document_terms, fold_accents
 from index.models import Article, Chunk, Hit
 from index.search import HybridSearcher
 
@@ -29,11 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsbot.bot")
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+# Matched on accent-folded text, so "fevrier" and "février" both count.
 _MONTHS = re.compile(
-    r"\b(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
-    r"décembre|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|demain|"
-    r"aujourd’hui|aujourd'hui|\d{4})\b",
-    re.IGNORECASE,
+    r"\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|"
+    r"decembre|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|demain|"
+    r"aujourd.hui|\d{4}|\d{1,2} ?h(?: ?\d{2})?|midi|minuit)\b"
 )
 _COUNT_WORDS = re.compile(
     r"\b(?:\d+|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|"
@@ -64,7 +65,9 @@ _QUESTION_TYPES = {
         r"\b(?:pourquoi|why|pour quelle raison|for what reason|dans quel but)\b", re.I
     ),
     "count": re.compile(
-        r"\b(?:combien|how many|how much|how long|montant|prix|co[uû]ts?|cost|price)\b", re.I
+        r"\b(?:combien|combienti[eè]mes?|quanti[eè]mes?|how many|how much|how long|montant|"
+        r"prix|co[uû]ts?|cost|price)\b",
+        re.I,
     ),
 }
 
@@ -118,7 +121,7 @@ def question_type(question: str) -> str | None:
 
 def _has_type(sentence: str, kind: str | None) -> bool:
     if kind == "when":
-        return bool(_MONTHS.search(sentence))
+        return bool(_MONTHS.search(fold_accents(sentence)))
     if kind == "count":
         return bool(_COUNT_WORDS.search(sentence))
     if kind == "why":
@@ -136,7 +139,7 @@ def _candidates(
     # speaker said, even as "il" two sentences after being named.
     speaker = asked_speaker(question)
     speaker_terms = frozenset(analyze(" ".join(speaker)))
-    q_terms = set(analyze(question, query=True)) - set(analyze("selon"))
+    q_terms = _topic_terms(question)
     weights = {t: searcher.lexical.idf(t) for t in q_terms}
     total = sum(weights.values()) or 1.0
     kind = question_type(question)
@@ -156,7 +159,7 @@ def _candidates(
                 seen.add(span)
                 row = searcher.sentence_rows.get(span)
                 covered = terms
-                if speaker and states_role(_lead(article.text, start, end), speaker):
+                if speaker and states_role(_lead(article.text, start, end), speaker, near=True):
                     covered = terms | speaker_terms
                 # A sentence often names its subject in the one before ("Ce traité…" after
                 # "Le traité…"): that context counts, discounted.
@@ -176,11 +179,17 @@ def _candidates(
     return out
 
 
+def _topic_terms(question: str) -> set[str]:
+    """The question's terms that say what it is about (not "selon", not question words)."""
+    return set(analyze(question, query=True)) - set(analyze("selon"))
+
+
 def _coverage(terms: frozenset[str], weights: dict[str, float], total: float) -> float:
     """IDF-weighted share of the question's terms found in `terms`."""
     return sum(w for t, w in weights.items() if _has_term(terms, t)) / total
 
 
+@lru_cache(maxsize=200_000)
 def _has_term(terms: frozenset[str], term: str) -> bool:
     """`term` or a stem of the same word: Snowball gives "remerc" for "remercie" but
     "remerci" for "remercier", so stems of five letters or more match by prefix."""
@@ -229,13 +238,15 @@ def _answers_type(question: str, language: str, sentence: _Sentence) -> bool:
     if language != "fr":
         return True
     role = asked_role(question)
-    if role and not states_role(sentence.text, role):
+    # Close together: "ministre … nord-coréenne des Affaires étrangères" after "russes" in
+    # the same sentence is not "le ministre russe des Affaires étrangères".
+    if role and not states_role(sentence.text, role, near=True):
         return False
     # "Selon Ouchakov…", "Qu'a dit le président vietnamien…": the speaker is named in the
     # sentence or before it in its passage ("Poutine a écrit… Il a précisé que…").
     speaker = asked_speaker(question)
     return not speaker or states_role(
-        _lead(sentence.article.text, sentence.start, sentence.end), speaker
+        _lead(sentence.article.text, sentence.start, sentence.end), speaker, near=True
     )
 
 
@@ -340,7 +351,9 @@ def extractive_answer(
         return _abstain(question, language, ranked, o, note, score)
     cites = _Citations()
     parts = [message("answer", "intro", language)]
-    for group in _choose(ranked, o):
+    # Only sentences that give the kind of answer asked for may be quoted, the second too.
+    fitting = [s for s in ranked if _answers_type(question, language, s)]
+    for group in _choose(fitting, o):
         markers = "".join(f"[{cites.cite(s)}]" for s in group)
         parts.append(message("answer", "quote", language, text=group[0].text) + " " + markers)
     return Answer(
@@ -407,6 +420,9 @@ def answer_question(
     vector = searcher.embed(cleaned)
     hits = searcher.search(cleaned, k, vector=vector)
     ranked = _candidates(hits, searcher, cleaned, vector, o)
+    if not _topic_terms(cleaned):
+        # Nothing left to look for ("Selon ,", "Qui ?"): any quote would be a guess.
+        return _abstain(cleaned, language, ranked, o, None)
     note = None
     if llm is not None and hits:
         from bot.llm import LanguageModelError, UnsupportedAnswer

@@ -334,7 +334,7 @@ def eval_command(
         names = {"fr": "min_confidence", "en": "min_confidence_en"}
         for language, cut in cuts.items():
             current = getattr(engine.options, names[language])
-            click.echo(f"{names[language]} = {cut}  (now {current})")
+            click.echo(f"{names[language]} = {cut:.4f}  (now {current})")
         if not cuts:
             click.echo("no question to calibrate on", err=True)
             sys.exit(1)

@@ -368,8 +368,9 @@ def best_threshold(results: Sequence[QuestionResult], language: str | None = Non
             total += (shown and r.correct) if r.question.answerable else not shown
         return total
 
+    # Not rounded: two confidences 0.001 apart must not end up on the same side.
     best: float = max(cuts, key=score)
-    return round(best, 3)
+    return best
 
 
 def calibrate(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> dict[str, float]:

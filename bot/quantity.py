@@ -42,7 +42,15 @@ _MONEY_ASK = re.compile(
     r"costs|worth|pay|paid|spend|spent)|how much money|cost|price)\b"
 )
 _ORDINAL_ASK = re.compile(r"\b(?:combientiemes?|quantiemes?|combien ieme|what number)\b")
-_NOUN_ASK = re.compile(r"\b(?:combien (?:de|d)|how many) ([^\W\d_]+)")
+_NOUN_ASK = re.compile(
+    r"\b(?:combien (?:de|d)|how many)(?: (?:de|d|des))* (?P<noun>[^\W\d_]+(?:-[^\W\d_]+)*)"
+)
+_LEADING_ADJECTIVES = frozenset(
+    "nouveaux nouvelles autres anciens anciennes vrais grands grandes petits petites jeunes "
+    "new other more".split()
+)
+# "Un"/"une" count only right before a time unit ("une semaine", "un an"), never alone.
+_ARTICLES = frozenset({"un", "une", "one", "a", "an"})
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,13 @@ def asked_quantity(question: str) -> QuantityAsk:
     match = _NOUN_ASK.search(q)
     if match is None:
         return QuantityAsk("number")
-    word = match.group(1)
+    word = match.group("noun")
+    rest = q[match.end() :].split()
+    # "combien de millions d'obus": the scale is not what is counted.
+    while word in _SCALES and len(rest) >= 2 and rest[0] in _LINKS:
+        word, rest = rest[1], rest[2:]
+    if word in _LEADING_ADJECTIVES and rest:  # "combien de nouveaux missiles"
+        word = rest[0]
     if q[match.start() :].startswith("how many"):
         singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
         translated = _lexicon()["english"].get(singular)
@@ -125,7 +139,10 @@ def asked_quantity(question: str) -> QuantityAsk:
 def _is_number(token: str) -> bool:
     if token[0].isdigit() or token in _SCALES:
         return True
-    return all(part in _NUMBER_WORDS for part in token.split("-"))
+    parts = token.split("-")
+    if len(parts) > 1:  # "vingt-et-un", "trente-deux"
+        return all(part in _NUMBER_WORDS or part in ("un", "une") for part in parts)
+    return token in _NUMBER_WORDS
 
 
 def states_quantity(sentence: str, ask: QuantityAsk) -> bool:
@@ -137,6 +154,13 @@ def states_quantity(sentence: str, ask: QuantityAsk) -> bool:
     numbers = [i for i, t in enumerate(tokens) if _is_number(t) and t != "et"]
     if ask.kind == "number":
         return bool(numbers)
+    if ask.kind == "time" and any(
+        t in _ARTICLES and i + 1 < len(tokens) and _stem(tokens[i + 1]) in ask.stems
+        for i, t in enumerate(tokens)
+    ):
+        # "une semaine", "un an": one, right before a time unit. Before other nouns "un"
+        # is an article: "un accord" does not say how many accords.
+        return True
     if ask.kind == "money":
         symbols = set(_lexicon()["money"]["symbols"])
         wanted = _money_stems()

@@ -33,6 +33,19 @@ _HOW_SAYS_QUESTION = re.compile(
     r"considere|considerent|appelle|appellent)\b"
 )
 _SPEAKER_END = re.compile(r" (?:a|ont|est|sont|au sujet|a propos|sur|concernant|de quoi)\b.*$")
+# After "qu'a dit X", X also ends where the topic starts: "qu'a dit Peskov de la Corée".
+_SAID_END = re.compile(
+    r" (?:dans|de|du|des|en|lors|pendant|sur|pour|a|au|aux|apres|avant|concernant)\b.*$"
+)
+# A role ends where a clause starts: "la personne qui accompagne Poutine".
+_ROLE_END = re.compile(r" (?:qui|que|qu|dont|cite|citee|mentionne|mentionnee)\b.*$")
+# Words of a role or speaker that name nobody in particular.
+_VAGUE = frozenset(
+    "actuel actuelle actuels actuelles nouveau nouvelle nouveaux nouvelles personne personnes "
+    "homme femme gens article articles texte textes presse source sources vous document "
+    "documents information informations".split()
+)
+_MAX_SPEAKER_WORDS = 6
 _WORD = re.compile(r"\w+")
 
 
@@ -42,12 +55,14 @@ def asked_role(question: str) -> tuple[str, ...]:
     match = _ROLE_QUESTION.match(folded)
     if match is None:
         return ()
-    stop = stopwords()
-    return tuple(w for w in match.group("role").split() if len(w) > 1 and w not in stop)
+    return _content(_ROLE_END.sub("", match.group("role")))
 
 
 def asked_speaker(question: str) -> tuple[str, ...]:
-    """The folded content words of whom a French question quotes ("selon X"), else ()."""
+    """The folded content words of whom a French question quotes ("selon X"), else ().
+
+    "Selon les articles…" quotes nobody: the articles are where every answer comes from.
+    """
     # Words and the punctuation that ends a speaker's name; apostrophes and hyphens go.
     folded = " ".join(re.sub(r"([,?!.;:])", r" \1 ", fold_accents(question)).split())
     folded = re.sub(r"[^\w,?!.;: ]+", " ", folded)
@@ -56,21 +71,28 @@ def asked_speaker(question: str) -> tuple[str, ...]:
     if match is None:
         return ()
     speaker = _SPEAKER_END.sub("", match.group("speaker"))
+    if not match.group(0).startswith(("selon", "d apres", "comment")):
+        speaker = _SAID_END.sub("", speaker)
+    return _content(speaker)[:_MAX_SPEAKER_WORDS]
+
+
+def _content(phrase: str) -> tuple[str, ...]:
     stop = stopwords()
-    return tuple(w for w in speaker.split() if len(w) > 1 and w not in stop)
+    return tuple(w for w in phrase.split() if len(w) > 1 and w not in stop and w not in _VAGUE)
 
 
-def states_role(text: str, role: tuple[str, ...]) -> bool:
-    """Whether every word of `role` is in `text`, close together (same stem, or a typo away).
+def states_role(text: str, role: tuple[str, ...], *, near: bool = False) -> bool:
+    """Whether every word of `role` is in `text` (same stem, or a typo away).
 
-    "Close": within a window of twice the role's length plus three words, so "ministre de
-    la Défense nord-coréen" is not found in "ministre de la Défense … médias nord-coréens"
-    spread over a paragraph.
+    With `near`, the words must also stand close together: within twice the role's length
+    plus three words, so a speaker is not "found" as words spread over a paragraph.
     """
     if not role:
         return True
     words = _WORD.findall(fold_accents(text))
     matches = [{i for i, r in enumerate(role) if _same(r, w)} for w in words]
+    if not near:
+        return len(set().union(*matches)) == len(role)
     width = 2 * len(role) + 3
     for start, found in enumerate(matches):
         if not found:

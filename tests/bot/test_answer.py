@@ -160,6 +160,24 @@ def test_inflected_verbs_count_as_the_same_word(engine: Engine) -> None:
     assert "offensive militaire" in answer.text
 
 
+def test_a_generic_source_is_not_a_speaker(engine: Engine) -> None:
+    answer = engine.answer("Selon les articles, qui accompagne Poutine ?")
+    assert not answer.abstained
+    assert "Lavrov" in answer.text
+
+
+def test_the_second_quote_must_fit_the_question_too(engine: Engine) -> None:
+    answer = engine.answer("Qui est le ministre russe des Affaires étrangères ?")
+    assert not answer.abstained
+    assert "Lavrov" in answer.text
+    assert "Choe Son" not in answer.text  # North Korea's minister is not the one asked for
+
+
+@pytest.mark.parametrize("raw", ["Selon ,", "Qui ?", "What is it?"])
+def test_question_with_nothing_to_look_for_abstains(engine: Engine, raw: str) -> None:
+    assert engine.answer(raw).abstained
+
+
 def test_abstention_threshold_is_what_decides(engine: Engine) -> None:
     searcher = engine.searcher()
     never = AnswerOptions(min_confidence=10.0, min_confidence_en=10.0)
@@ -191,6 +209,7 @@ def test_question_types() -> None:
     assert question_type("Qui accompagne Poutine ?") == "who"
     assert question_type("Combien de jours dure la visite ?") == "count"
     assert question_type("Quel est le montant de l'aide ?") == "count"
+    assert question_type("C'est la combientième visite ?") == "count"
     assert question_type("When did Kim invite Putin?") == "when"
     assert question_type("Poutine sera au Vietnam quels jours ?") == "when"
     assert question_type("En quelle année ?") == "when"

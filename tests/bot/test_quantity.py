@@ -46,6 +46,13 @@ def test_what_the_question_counts(question: str, kind: str) -> None:
         ("Combien de fois est-il venu ?", "pour la deuxième fois"),
         ("Combien de fois est-il venu ?", "il est venu trois fois"),
         ("Combien mesure la tour ?", "elle mesure 300 mètres"),
+        ("Quel montant ?", "des armes pour 40 milliards d'euros"),
+        ("Combien de temps ?", "pendant une semaine"),
+        ("Combien de temps ?", "une visite de 48h"),
+        ("Combien de soldats ?", "vingt-et-un soldats"),
+        ("Combien de sous-marins ?", "trois sous-marins"),
+        ("Combien de millions d'obus ?", "des millions d'obus"),
+        ("Combien de nouveaux missiles ?", "dix missiles"),
     ],
 )
 def test_sentences_that_give_the_number(question: str, sentence: str) -> None:
@@ -64,8 +71,9 @@ def test_sentences_that_give_the_number(question: str, sentence: str) -> None:
         ("How many hours did they talk?", "une visite de deux jours"),
         ("Combien de jours dure la visite ?", "depuis 24 ans"),
         ("C'est la combientième visite ?", "une visite de deux jours"),
-        # No number at all; "un"/"une" are articles, not counts.
-        ("Combien de satellites ?", "un satellite a été lancé"),
+        # No number at all; "un"/"une" count only before a time unit.
+        ("Combien de satellites ?", "un vaste programme de satellites"),
+        ("Combien d'accords ont été signés ?", "la possibilité de conclure un accord"),
         ("Combien mesure la tour ?", "elle est très haute"),
     ],
 )
