@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.models import Answer, Citation, Passage
 from bot.prompts import message
-from bot.quantity import asked_quantity, states_quantity
+from bot.quantity import QuantityAsk, asked_quantity, states_quantity
 from bot.question import clean_question, detect_language
 from bot.role import asked_role, asked_speaker, states_role
 from index.chunk import split_sentences
@@ -106,10 +106,34 @@ class _Sentence:
     score: float
     dense: float
     coverage: float
+    by_speaker: bool  # the speaker the question quotes is named in or just before it
 
     @property
     def text(self) -> str:
         return self.article.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the question asks for, read once: its type and what its answer must give."""
+
+    kind: str | None
+    quantity: QuantityAsk | None  # how-many questions: a number of what
+    role: tuple[str, ...]  # French "qui est le <rôle>"
+    speaker: tuple[str, ...]  # French "selon X", "qu'a dit X", "comment X décrit"
+    topic: frozenset[str]  # the terms that say what it is about
+
+    @classmethod
+    def read(cls, question: str, language: str) -> _Asked:
+        kind = question_type(question)
+        french = language == "fr"
+        return cls(
+            kind=kind,
+            quantity=asked_quantity(question) if kind == "count" else None,
+            role=asked_role(question) if french else (),
+            speaker=asked_speaker(question) if french else (),
+            topic=frozenset(analyze(question, query=True)) - frozenset(analyze("selon")),
+        )
 
 
 def question_type(question: str) -> str | None:
@@ -132,17 +156,16 @@ def _has_type(sentence: str, kind: str | None) -> bool:
 
 
 def _candidates(
-    hits: list[Hit], searcher: HybridSearcher, question: str, vector: np.ndarray, o: AnswerOptions
+    hits: list[Hit], searcher: HybridSearcher, asked: _Asked, vector: np.ndarray, o: AnswerOptions
 ) -> list[_Sentence]:
     """Every sentence of the retrieved chunks (and their wire copies), scored."""
     # Whom the question quotes ("selon Ouchakov") counts as covered by every sentence that
     # speaker said, even as "il" two sentences after being named.
-    speaker = asked_speaker(question)
+    speaker = asked.speaker
     speaker_terms = frozenset(analyze(" ".join(speaker)))
-    q_terms = _topic_terms(question)
-    weights = {t: searcher.lexical.idf(t) for t in q_terms}
+    weights = {t: searcher.lexical.idf(t) for t in asked.topic}
     total = sum(weights.values()) or 1.0
-    kind = question_type(question)
+    kind = asked.kind
     seen: set[tuple[str, int, int]] = set()
     out: list[_Sentence] = []
     for hit in hits:
@@ -158,9 +181,10 @@ def _candidates(
                     continue
                 seen.add(span)
                 row = searcher.sentence_rows.get(span)
-                covered = terms
-                if speaker and states_role(_lead(article.text, start, end), speaker, near=True):
-                    covered = terms | speaker_terms
+                by_speaker = bool(speaker) and states_role(
+                    _lead(article.text, start, end), speaker, near=True
+                )
+                covered = terms | speaker_terms if by_speaker else terms
                 # A sentence often names its subject in the one before ("Ce traité…" after
                 # "Le traité…"): that context counts, discounted.
                 coverage = max(
@@ -174,14 +198,11 @@ def _candidates(
                     + (o.type_bonus if _has_type(text, kind) else 0.0)
                     + o.rank_bonus / hit.rank
                 )
-                out.append(_Sentence(article, chunk, start, end, terms, score, dense, coverage))
+                out.append(
+                    _Sentence(article, chunk, start, end, terms, score, dense, coverage, by_speaker)
+                )
     out.sort(key=lambda s: -s.score)
     return out
-
-
-def _topic_terms(question: str) -> set[str]:
-    """The question's terms that say what it is about (not "selon", not question words)."""
-    return set(analyze(question, query=True)) - set(analyze("selon"))
 
 
 def _coverage(terms: frozenset[str], weights: dict[str, float], total: float) -> float:
@@ -224,30 +245,23 @@ def confidence(ranked: list[_Sentence], o: AnswerOptions) -> float:
     return best.dense + o.coverage_weight * best.coverage + o.peak_weight * peak
 
 
-def _answers_type(question: str, language: str, sentence: _Sentence) -> bool:
+def _answers_type(asked: _Asked, sentence: _Sentence) -> bool:
     """Whether the sentence gives the kind of answer the question asks for.
 
     How-many questions need a number of what they count (bot/quantity.py); French
     "qui est le <rôle>" questions need a sentence naming that whole role (bot/role.py).
     """
-    kind = question_type(question)
-    if kind == "count":
-        return states_quantity(sentence.text, asked_quantity(question))
-    if kind == "when" and not _has_type(sentence.text, "when"):
+    if asked.quantity is not None:
+        return states_quantity(sentence.text, asked.quantity)
+    if asked.kind == "when" and not _has_type(sentence.text, "when"):
         return False
-    if language != "fr":
-        return True
-    role = asked_role(question)
     # Close together: "ministre … nord-coréenne des Affaires étrangères" after "russes" in
     # the same sentence is not "le ministre russe des Affaires étrangères".
-    if role and not states_role(sentence.text, role, near=True):
+    if asked.role and not states_role(sentence.text, asked.role, near=True):
         return False
     # "Selon Ouchakov…", "Qu'a dit le président vietnamien…": the speaker is named in the
     # sentence or before it in its passage ("Poutine a écrit… Il a précisé que…").
-    speaker = asked_speaker(question)
-    return not speaker or states_role(
-        _lead(sentence.article.text, sentence.start, sentence.end), speaker, near=True
-    )
+    return not asked.speaker or sentence.by_speaker
 
 
 def _lead(text: str, start: int, end: int) -> str:
@@ -337,22 +351,25 @@ def _abstain(
 
 
 def extractive_answer(
-    question: str, ranked: list[_Sentence], language: str, o: AnswerOptions, note: str | None = None
+    question: str,
+    ranked: list[_Sentence],
+    language: str,
+    asked: _Asked,
+    o: AnswerOptions,
+    note: str | None = None,
 ) -> Answer:
     floor = o.min_confidence_en if language == "en" else o.min_confidence
-    if ranked and not _answers_type(question, language, ranked[0]):
-        # The best sentence that gives the kind of answer asked for (a date, a number of
-        # what is counted, the role or speaker asked about); confidence then judges it.
-        near = [s for s in ranked[1 : o.type_window] if _answers_type(question, language, s)]
-        if near:
-            ranked = [near[0], *(s for s in ranked if s is not near[0])]
+    # Only sentences that give the kind of answer asked for (a date, a number of what is
+    # counted, the role or speaker asked about) may be quoted, the second one too.
+    fitting = [s for s in ranked if _answers_type(asked, s)]
+    if fitting and any(s is fitting[0] for s in ranked[1 : o.type_window]):
+        # The best sentence does not fit but one of the next does: confidence judges it.
+        ranked = [fitting[0], *(s for s in ranked if s is not fitting[0])]
     score = confidence(ranked, o) if ranked else None
-    if score is None or score < floor or not _answers_type(question, language, ranked[0]):
+    if score is None or score < floor or not fitting or ranked[0] is not fitting[0]:
         return _abstain(question, language, ranked, o, note, score)
     cites = _Citations()
     parts = [message("answer", "intro", language)]
-    # Only sentences that give the kind of answer asked for may be quoted, the second too.
-    fitting = [s for s in ranked if _answers_type(question, language, s)]
     for group in _choose(fitting, o):
         markers = "".join(f"[{cites.cite(s)}]" for s in group)
         parts.append(message("answer", "quote", language, text=group[0].text) + " " + markers)
@@ -419,8 +436,9 @@ def answer_question(
     language = detect_language(cleaned)
     vector = searcher.embed(cleaned)
     hits = searcher.search(cleaned, k, vector=vector)
-    ranked = _candidates(hits, searcher, cleaned, vector, o)
-    if not _topic_terms(cleaned):
+    asked = _Asked.read(cleaned, language)
+    ranked = _candidates(hits, searcher, asked, vector, o)
+    if not asked.topic:
         # Nothing left to look for ("Selon ,", "Qui ?"): any quote would be a guess.
         return _abstain(cleaned, language, ranked, o, None)
     note = None
@@ -437,4 +455,4 @@ def answer_question(
         except LanguageModelError as exc:
             log.warning("language model answer rejected: %s", exc)
             note = message("answer", "llm_replaced", language, reason=str(exc))
-    return extractive_answer(cleaned, ranked, language, o, note)
+    return extractive_answer(cleaned, ranked, language, asked, o, note)
