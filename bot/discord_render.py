@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from bot.models import Answer, Citation, Passage
+from bot.prompts import read_prompt_file
 from bot.settings import PROJECT_ROOT
 from index.errors import NewsbotError
 
@@ -116,12 +116,7 @@ class DiscordPrompts:
 
 def load_discord_prompts(path: Path = DEFAULT_PROMPTS_FILE) -> DiscordPrompts:
     """Read and check the message templates; every key must exist in both languages."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DiscordPromptsError(f"no Discord messages file at {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DiscordPromptsError(f"{path} is not valid TOML: {exc}") from exc
+    data = read_prompt_file(path, DiscordPromptsError, f"no Discord messages file at {path}")
     default = data.get("default_language", "fr")
     if default not in ("fr", "en"):
         raise DiscordPromptsError(f"{path}: default_language must be fr or en")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.prompts import read_prompt_file
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
 from index.errors import NewsbotError
 
@@ -83,12 +83,7 @@ class LlmPrompts:
 @functools.cache
 def load_llm_prompts(path: Path = DEFAULT_PROMPTS_FILE) -> LlmPrompts:
     """Read and check prompts/llm.toml once per process."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise LlmPromptsError(f"no language-model prompt file at {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise LlmPromptsError(f"{path} is not valid TOML: {exc}") from exc
+    data = read_prompt_file(path, LlmPromptsError, f"no language-model prompt file at {path}")
     templates = {
         name: _template(table, name, path)
         for name, table in data.items()

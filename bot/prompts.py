@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from bot.settings import PROJECT_ROOT
@@ -23,3 +24,16 @@ def message(name: str, key: str, language: str, **values: object) -> str:
     table = load_prompts(name)
     section = table.get(language) or table["fr"]
     return str(section[key]).format(**values)
+
+
+def read_prompt_file(path: Path, error: type[Exception], missing: str) -> dict[str, Any]:
+    """The parsed TOML at `path`; a missing or broken file raises `error` in one line.
+
+    `missing` is the message for a file that is not there ("no … file at PATH").
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise error(missing) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path} is not valid TOML: {exc}") from exc
