@@ -23,7 +23,13 @@ _ROLE_QUESTION = re.compile(
 # "Selon X, …", "d'après X", "qu'a dit X", "qu'a déclaré X": X ends at a comma or a verb.
 _SPEAKER_QUESTION = re.compile(
     r"(?:\bselon|\bd apres|\bqu a (?:dit|declare|affirme|annonce|repondu|ecrit)|"
-    r"\bqu ont (?:dit|declare|affirme|annonce|repondu|ecrit)) "
+    r"\bqu ont (?:dit|declare|affirme|annonce|repondu|ecrit)|"
+    # "Qu'espère Ouchakov ?", "Que pensent les Occidentaux de…": the subject speaks.
+    r"^(?:que|qu) (?:dit|disent|declare|declarent|affirme|affirment|repond|repondent|"
+    r"pense|pensent|espere|esperent|craint|craignent|souhaite|souhaitent|"
+    r"veut(?! dire\b)|veulent(?! dire\b)|"
+    r"estime|estiment|redoute|redoutent|propose|proposent|promet|promettent|reproche|"
+    r"reprochent|denonce|denoncent|demande|demandent|ecrit|ecrivent)) "
     r"(?P<speaker>[^,?!.;:]+?)(?= ?[,?!.;:]|$)"
 )
 # "Comment le Kremlin décrit-il…", "Comment Kim a-t-il qualifié…": the subject speaks.

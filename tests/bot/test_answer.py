@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import AnswerOptions, answer_question, question_type
+from bot.answer import AnswerOptions, _said_by, answer_question, question_type
 from bot.engine import Engine
 from bot.question import clean_question, detect_language
 from bot.settings import Settings
@@ -215,6 +215,50 @@ def test_question_types() -> None:
     assert question_type("En quelle année ?") == "when"
     assert question_type("Pourquoi ?") == "why"
     assert question_type("Comment ?") is None
+    # The first question word decides, not a relative pronoun after it.
+    assert question_type("Pourquoi le panel qui contrôlait l'embargo a disparu ?") == "why"
+    assert question_type("Combien de soldats qui combattent ?") == "count"
+    assert question_type("Le ministre qui accompagne Poutine, c'est qui ?") == "who"
+
+
+def test_said_by_needs_the_speaker_beside_the_verb_or_a_sentence_going_on() -> None:
+    kremlin = ("kremlin",)
+    assert _said_by("“C’est un pays ami”, a déclaré le porte-parole du Kremlin.", kremlin)
+    assert _said_by("Selon le Kremlin, la visite sera amicale.", kremlin)
+    # Named, but far from any verb of saying: the Kremlin says nothing here.
+    assert not _said_by(
+        "La Russie présente son intervention comme une opposition à l’hégémonie américaine, "
+        "tout en se revendiquant du soutien du Kremlin.",
+        kremlin,
+    )
+    assert not _said_by("La nécessité pour le Kremlin de trouver des partenaires.", kremlin)
+    # Goes on from a sentence that named the speaker.
+    assert _said_by("Il espère qu’un accord pourra être signé.", ("ouchakov",))
+    assert _said_by("« Ce traité sera conditionné », a-t-il souligné.", ("ouchakov",))
+
+
+def test_a_periphrase_in_the_question_is_read_in_the_articles_words(engine: Engine) -> None:
+    # The articles say "secrétaire général de l'OTAN", never "chef de l'Alliance atlantique".
+    answer = engine.answer(
+        "D'après le chef de l'Alliance atlantique, de quels pays Moscou dépend-il ?"
+    )
+    assert not answer.abstained
+    assert "pays autoritaires" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "Il espère…" names nobody; Ouchakov is named the sentence before.
+        ("Qu'espère Iouri Ouchakov de cette visite ?", "partenariat stratégique global"),
+        # The Kremlin's spokesman is named after the quote.
+        ("Comment le Kremlin qualifie-t-il la Corée du Nord ?", "pays ami"),
+    ],
+)
+def test_what_the_speaker_said_is_quoted(engine: Engine, question: str, expected: str) -> None:
+    answer = engine.answer(question)
+    assert not answer.abstained
+    assert expected in answer.text
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:

@@ -39,6 +39,10 @@ def test_asked_role(question: str, role: tuple[str, ...]) -> None:
         ("Comment le Kremlin a-t-il qualifié la visite ?", ("kremlin",)),
         ("Comment certains en Occident voient cette alliance ?", ("certains", "occident")),
         ("Comment est qualifié le veto russe ?", ()),  # passive: nobody named
+        ("Qu'espère Iouri Ouchakov ?", ("iouri", "ouchakov")),
+        ("Que reprochent les Occidentaux à Pyongyang ?", ("occidentaux",)),
+        ("Que pense le Japon de l'accord ?", ("japon",)),
+        ("Que veut dire hégémonie ?", ()),  # a definition, not what someone wants
         ("Qui accompagne Poutine ?", ()),
     ],
 )
