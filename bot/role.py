@@ -15,10 +15,13 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from index.lexical import analyze, fold_accents, stopwords
 
-# "Qui est le …", "Qui sont les …", "C'est qui la …": a role after a definite article.
+# "Qui est le …", "Qui sont les …", "C'est qui la …", "Quel est le nom du …", "Comment
+# s'appelle le …": a role after a definite article.
 _ROLE_QUESTION = re.compile(
-    r"^(?:qui (?:est|etait|sont|etaient|sera|seront)|c ?est qui|qui c ?est) "
-    r"(?:le|la|les|l) (?P<role>.+?)[\s?!.]*$"
+    r"^(?:(?:qui (?:est|etait|sont|etaient|sera|seront)|c ?est qui|qui c ?est|"
+    r"comment s appelle(?:nt)?) (?:le|la|les|l)|"
+    r"quels? (?:est|etait|sont) (?:le|les) noms? (?:du|des|de la|de l|d))"
+    r" (?P<role>.+?)[\s?!.]*$"
 )
 # "Selon X, …", "d'après X", "qu'a dit X", "qu'a déclaré X": X ends at a comma or a verb.
 _SPEAKER_QUESTION = re.compile(

@@ -132,6 +132,7 @@ def test_role_and_speaker_questions_are_answered(
         "Qui est le ministre de la Défense nord-coréen ?",
         "Qui est le président de la Corée du Sud ?",
         "Qu'a dit le président vietnamien à propos de la visite de Poutine ?",
+        "Quel est le nom du président sud-coréen ?",
     ],
 )
 def test_role_or_speaker_the_articles_never_name_abstains(engine: Engine, question: str) -> None:

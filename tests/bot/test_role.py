@@ -17,6 +17,9 @@ from bot.role import asked_role, asked_speaker, states_role
         ("Qui est le porte parole du Kremiln ?", ("porte", "parole", "kremiln")),
         ("C'est qui la ministre des Affaires étrangères ?", ("ministre", "affaires", "etrangeres")),
         ("Qui est John Kirby ?", ()),  # a name, not a role
+        ("Quel est le nom du président sud-coréen ?", ("president", "sud", "coreen")),
+        ("Comment s'appelle le porte-parole du Kremlin ?", ("porte", "parole", "kremlin")),
+        ("Quel est le nom de l'agence officielle ?", ("agence", "officielle")),
         ("Qui accompagne Poutine ?", ()),
         ("Who is the Russian defence minister?", ()),  # French questions only
     ],
