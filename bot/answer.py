@@ -102,6 +102,8 @@ class AnswerOptions:
     max_sentences: int = 2
     context_discount: float = 0.6  # weight of terms found only in the previous sentence
     second_sentence_margin: float = 0.03  # a second quote must score this close to the best
+    # ... or this close if it goes on from the first ("Il a souligné que…" right after it).
+    continuation_margin: float = 0.1
     same_fact_jaccard: float = 0.5  # two sentences state the same fact (cite both)
     # Confidence = dense similarity + coverage_weight x term coverage + peak_weight x how far
     # the best sentence stands out from the other candidates (see docs/calibration.md).
@@ -354,11 +356,12 @@ def _choose(ranked: list[_Sentence], o: AnswerOptions) -> list[list[_Sentence]]:
     for i, sentence in enumerate(ranked):
         if i in used:
             continue
-        if groups and (
-            len(groups) >= o.max_sentences
-            or sentence.score < groups[0][0].score - o.second_sentence_margin
-        ):
-            break
+        if groups:
+            gap = groups[0][0].score - sentence.score
+            if len(groups) >= o.max_sentences or gap > o.continuation_margin:
+                break
+            if gap > o.second_sentence_margin and not _continues(groups[0][0], sentence):
+                continue
         if any(_jaccard(sentence.terms, g[0].terms) >= o.same_fact_jaccard for g in groups):
             continue
         group = [sentence]
@@ -372,6 +375,17 @@ def _choose(ranked: list[_Sentence], o: AnswerOptions) -> list[list[_Sentence]]:
                 used.add(j)
         groups.append(group)
     return groups
+
+
+def _continues(first: _Sentence, second: _Sentence) -> bool:
+    """`second` comes right after `first` and goes on with what its speaker said:
+    "John Kirby… a exprimé des préoccupations… Il a souligné que…"."""
+    return (
+        first.article.id == second.article.id
+        and second.start >= first.end
+        and not first.article.text[first.end : second.start].strip()
+        and bool(_SPEAKER_GOES_ON.search(second.text))
+    )
 
 
 def _abstain(

@@ -35,6 +35,11 @@ _SPEAKER_QUESTION = re.compile(
     r"reprochent|denonce|denoncent|demande|demandent|ecrit|ecrivent)) "
     r"(?P<speaker>[^,?!.;:]+?)(?= ?[,?!.;:]|$)"
 )
+# "Pour la Maison-Blanche, quelle région…": "pour X" then a comma, at the start.
+_FOR_SPEAKER_QUESTION = re.compile(
+    r"^pour (?!(?:quoi|qui|quel|quels|quelle|quelles|combien|quand|ou|que|qu)\b)"
+    r"(?P<speaker>[^,?!.;:]+?) ,"
+)
 # "Comment le Kremlin décrit-il…", "Comment Kim a-t-il qualifié…": the subject speaks.
 _HOW_SAYS_QUESTION = re.compile(
     r"^comment (?:(?:le|la|les|l) )?(?P<speaker>[\w ]+?) (?:a t (?:il|elle) |ont ils |ont elles )?"
@@ -76,11 +81,15 @@ def asked_speaker(question: str) -> tuple[str, ...]:
     folded = " ".join(re.sub(r"([,?!.;:])", r" \1 ", fold_accents(question)).split())
     folded = re.sub(r"[^\w,?!.;: ]+", " ", folded)
     folded = " ".join(folded.split())
-    match = _SPEAKER_QUESTION.search(folded) or _HOW_SAYS_QUESTION.search(folded)
+    match = (
+        _SPEAKER_QUESTION.search(folded)
+        or _HOW_SAYS_QUESTION.search(folded)
+        or _FOR_SPEAKER_QUESTION.search(folded)
+    )
     if match is None:
         return ()
     speaker = _SPEAKER_END.sub("", match.group("speaker"))
-    if not match.group(0).startswith(("selon", "d apres", "comment")):
+    if not match.group(0).startswith(("selon", "d apres", "comment", "pour")):
         speaker = _SAID_END.sub("", speaker)
     return _content(speaker)[:_MAX_SPEAKER_WORDS]
 

@@ -256,6 +256,17 @@ def test_a_periphrase_in_the_question_is_read_in_the_articles_words(engine: Engi
         ("Comment le Kremlin qualifie-t-il la Corée du Nord ?", "pays ami"),
     ],
 )
+def test_a_sentence_going_on_from_the_quote_is_quoted_with_it(engine: Engine) -> None:
+    # Kirby is named in one sentence; what he said about the peninsula is in the next,
+    # "Il a souligné que…", which scores lower on its own.
+    answer = engine.answer("Pour la Maison-Blanche, quelle région verrait sa sécurité menacée ?")
+    assert not answer.abstained
+    assert "Kirby" in answer.text
+    assert "péninsule coréenne" in answer.text
+    first, second = answer.citations
+    assert first.article_id == second.article_id and second.start > first.end
+
+
 def test_what_the_speaker_said_is_quoted(engine: Engine, question: str, expected: str) -> None:
     answer = engine.answer(question)
     assert not answer.abstained

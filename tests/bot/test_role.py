@@ -46,6 +46,10 @@ def test_asked_role(question: str, role: tuple[str, ...]) -> None:
         ("Que reprochent les Occidentaux à Pyongyang ?", ("occidentaux",)),
         ("Que pense le Japon de l'accord ?", ("japon",)),
         ("Que veut dire hégémonie ?", ()),  # a definition, not what someone wants
+        ("Pour la Maison-Blanche, quelle région est menacée ?", ("maison", "blanche")),
+        ("Pour quelle raison, selon vous ?", ()),  # the user is no source
+        ("Pour quelle raison Poutine y va-t-il ?", ()),
+        ("Pour Stoltenberg quels pays comptent ?", ()),  # no comma: not read as a source
         ("Qui accompagne Poutine ?", ()),
     ],
 )
