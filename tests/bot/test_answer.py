@@ -247,15 +247,6 @@ def test_a_periphrase_in_the_question_is_read_in_the_articles_words(engine: Engi
     assert "pays autoritaires" in answer.text
 
 
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        # "Il espère…" names nobody; Ouchakov is named the sentence before.
-        ("Qu'espère Iouri Ouchakov de cette visite ?", "partenariat stratégique global"),
-        # The Kremlin's spokesman is named after the quote.
-        ("Comment le Kremlin qualifie-t-il la Corée du Nord ?", "pays ami"),
-    ],
-)
 def test_a_sentence_going_on_from_the_quote_is_quoted_with_it(engine: Engine) -> None:
     # Kirby is named in one sentence; what he said about the peninsula is in the next,
     # "Il a souligné que…", which scores lower on its own.
@@ -267,6 +258,15 @@ def test_a_sentence_going_on_from_the_quote_is_quoted_with_it(engine: Engine) ->
     assert first.article_id == second.article_id and second.start > first.end
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "Il espère…" names nobody; Ouchakov is named the sentence before.
+        ("Qu'espère Iouri Ouchakov de cette visite ?", "partenariat stratégique global"),
+        # The Kremlin's spokesman is named after the quote.
+        ("Comment le Kremlin qualifie-t-il la Corée du Nord ?", "pays ami"),
+    ],
+)
 def test_what_the_speaker_said_is_quoted(engine: Engine, question: str, expected: str) -> None:
     answer = engine.answer(question)
     assert not answer.abstained
