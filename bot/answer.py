@@ -20,7 +20,7 @@ from bot.models import Answer, Citation, Passage
 from bot.prompts import message
 from bot.quantity import QuantityAsk, asked_quantity, states_quantity
 from bot.question import clean_question, detect_language
-from bot.role import asked_role, asked_speaker, states_role
+from bot.role import asked_role, asked_speaker, mentions, states_role
 from index.chunk import split_sentences
 from index.lexical import analyze, document_terms, fold_accents
 from index.models import Article, Chunk, Hit
@@ -43,6 +43,14 @@ _COUNT_WORDS = re.compile(
     r"dizaines?|centaines?|milliers?|millions?|milliards?|\w+ièmes?|premiers?|premières?)\b",
     re.IGNORECASE,
 )
+# "À quelle heure…" asks for a time of day (matched on folded text), which a clock time,
+# noon or midnight gives.
+_CLOCK_ASK = re.compile(r"\b(?:a|vers|de) quelle heure|\bwhat time\b|\bat what hour\b")
+_CLOCK = re.compile(
+    r"\b\d{1,2} ?h(?: ?\d{2})?\b|\b\d{1,2}:\d{2}\b|\bmidi\b|\bminuit\b|\b[ap]\.?m\b"
+)
+# A proper name: a capitalised word (with its hyphenated parts: "Jong-un").
+_NAME = re.compile(r"\b[A-ZÀ-Ý][\w’'-]*\w")
 # Stems at least this long match another that starts with them (see `_has_term`).
 _PREFIX_MATCH = 5
 # How far before a sentence its speaker may be named ("Poutine a écrit… Il a précisé…").
@@ -64,6 +72,8 @@ _SPEECH = re.compile(
     r"selon|d['’]après|a-t-(?:il|elle)|ont-(?:ils|elles))\b|[«“\"]",
     re.IGNORECASE,
 )
+# A quotation: what was said, in which the speaker is not named.
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 # How close to a verb of saying or a quotation its speaker is named.
 _SAID_NEAR = 60
 # A sentence that goes on with what the speaker named before it said.
@@ -147,6 +157,8 @@ class _Asked:
     role: tuple[str, ...]  # French "qui est le <rôle>"
     speaker: tuple[str, ...]  # French "selon X", "qu'a dit X", "comment X décrit"
     topic: frozenset[str]  # the terms that say what it is about
+    names: tuple[str, ...] = ()  # French: the proper names it asks about, folded
+    clock: bool = False  # "à quelle heure": a time of day, not just a date
 
     @classmethod
     def read(cls, question: str, language: str) -> _Asked:
@@ -158,7 +170,17 @@ class _Asked:
             role=asked_role(question) if french else (),
             speaker=asked_speaker(question) if french else (),
             topic=frozenset(analyze(question, query=True)) - frozenset(analyze("selon")),
+            names=_names(question) if french else (),
+            clock=bool(_CLOCK_ASK.search(fold_accents(question))),
         )
+
+
+def _names(question: str) -> tuple[str, ...]:
+    """The proper names of a question: capitalised words after its first one, folded
+    ("Quelle a été la réaction du Japon ?" -> ("japon",))."""
+    words = _NAME.findall(question.split(maxsplit=1)[1] if " " in question else "")
+    parts = (p for w in words for p in re.split(r"[-’']", fold_accents(w)))
+    return tuple(dict.fromkeys(p for p in parts if len(p) >= 3))
 
 
 def question_type(question: str) -> str | None:
@@ -213,7 +235,11 @@ def _candidates(
                 by_speaker = bool(speaker) and states_role(
                     _lead(article.text, start, end), speaker, near=True
                 )
-                said = by_speaker and _said_by(text, speaker)
+                said = by_speaker and _said_by(
+                    text,
+                    _unquoted(article.text)[max(0, start - _SPEAKER_LOOKBACK) : start],
+                    speaker,
+                )
                 covered = terms | speaker_terms if said else terms
                 # A sentence often names its subject in the one before ("Ce traité…" after
                 # "Le traité…"): that context counts, discounted.
@@ -237,18 +263,32 @@ def _candidates(
     return out
 
 
-def _said_by(text: str, speaker: tuple[str, ...]) -> bool:
+@lru_cache(maxsize=64)
+def _unquoted(text: str) -> str:
+    """`text` with what is inside quotation marks blanked out, offsets kept."""
+    return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _said_by(text: str, before: str, speaker: tuple[str, ...]) -> bool:
     """The sentence reports what `speaker` said: it names them beside a verb of saying or
-    a quotation, or it goes on from a sentence that did ("Il a précisé que…")."""
-    markers = list(_SPEECH.finditer(text))
+    a quotation, or it goes on ("Il a précisé que…") from text that named them (`before`,
+    quotations blanked out).
+
+    Words inside quotation marks are what was said, not who said it: in "« Ce traité… »,
+    a-t-il souligné" the treaty is not the speaker.
+    """
+    outside = _QUOTED.sub("«»", text)
+    markers = list(_SPEECH.finditer(outside))
     if not markers:
         return False
-    if _SPEAKER_GOES_ON.search(text):
+    if _SPEAKER_GOES_ON.search(outside) and states_role(before, speaker, near=True):
         return True
     # Named next to the verb or the quote: "…", a déclaré le porte-parole du Kremlin. Not
     # "La Russie présente… se revendiquant du soutien de la Chine": China says nothing.
     return any(
-        states_role(text[max(0, m.start() - _SAID_NEAR) : m.end() + _SAID_NEAR], speaker, near=True)
+        states_role(
+            outside[max(0, m.start() - _SAID_NEAR) : m.end() + _SAID_NEAR], speaker, near=True
+        )
         for m in markers
     )
 
@@ -304,6 +344,9 @@ def _answers_type(asked: _Asked, sentence: _Sentence) -> bool:
         return states_quantity(sentence.text, asked.quantity)
     if asked.kind == "when" and not _has_type(sentence.text, "when"):
         return False
+    if asked.clock and not _CLOCK.search(sentence.text):
+        return False
+
     # Close together: "ministre … nord-coréenne des Affaires étrangères" after "russes" in
     # the same sentence is not "le ministre russe des Affaires étrangères".
     if asked.role and not states_role(sentence.text, asked.role, near=True):
@@ -435,6 +478,10 @@ def _read(text: str, language: str, searcher: HybridSearcher, k: int, o: AnswerO
     # Only sentences that give the kind of answer asked for (a date, a number of what is
     # counted, the role or speaker asked about) may be quoted, the second one too.
     fitting = [s for s in ranked if _answers_type(asked, s)]
+    # A question about Japan is not answered by articles that never name Japan.
+    texts = {s.article.text for s in ranked}
+    if any(not any(mentions(t, name) for t in texts) for name in asked.names):
+        fitting = []
     if fitting and any(s is fitting[0] for s in ranked[1 : o.type_window]):
         # The best sentence does not fit but one of the next does: confidence judges it.
         ranked = [fitting[0], *(s for s in ranked if s is not fitting[0])]

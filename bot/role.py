@@ -123,6 +123,19 @@ def states_role(text: str, role: tuple[str, ...], *, near: bool = False) -> bool
     return False
 
 
+@lru_cache(maxsize=4096)
+def mentions(text: str, name: str) -> bool:
+    """Whether `text` names `name` (a folded word): the same word or stem, or one typo
+    away for names of four letters or more ("Nrod" for "Nord", "Kremiln")."""
+    words = set(_WORD.findall(fold_accents(text)))
+    if any(_same(name, w) for w in words):
+        return True
+    return len(name) >= 4 and any(
+        abs(len(w) - len(name)) <= 1 and DamerauLevenshtein.distance(name, w, score_cutoff=1) <= 1
+        for w in words
+    )
+
+
 @lru_cache(maxsize=100_000)
 def _same(word: str, other: str) -> bool:
     """Same stem, or (for words of five letters or more) a typo apart."""

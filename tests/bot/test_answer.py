@@ -224,18 +224,44 @@ def test_question_types() -> None:
 
 def test_said_by_needs_the_speaker_beside_the_verb_or_a_sentence_going_on() -> None:
     kremlin = ("kremlin",)
-    assert _said_by("“C’est un pays ami”, a déclaré le porte-parole du Kremlin.", kremlin)
-    assert _said_by("Selon le Kremlin, la visite sera amicale.", kremlin)
+    assert _said_by("“C’est un pays ami”, a déclaré le porte-parole du Kremlin.", "", kremlin)
+    assert _said_by("Selon le Kremlin, la visite sera amicale.", "", kremlin)
     # Named, but far from any verb of saying: the Kremlin says nothing here.
     assert not _said_by(
         "La Russie présente son intervention comme une opposition à l’hégémonie américaine, "
         "tout en se revendiquant du soutien du Kremlin.",
+        "",
         kremlin,
     )
-    assert not _said_by("La nécessité pour le Kremlin de trouver des partenaires.", kremlin)
+    assert not _said_by("La nécessité pour le Kremlin de trouver des partenaires.", "", kremlin)
     # Goes on from a sentence that named the speaker.
-    assert _said_by("Il espère qu’un accord pourra être signé.", ("ouchakov",))
-    assert _said_by("« Ce traité sera conditionné », a-t-il souligné.", ("ouchakov",))
+    before = "Selon Iouri Ouchakov, des documents seront signés. "
+    assert _said_by("Il espère qu’un accord pourra être signé.", before, ("ouchakov",))
+    assert _said_by("« Ce traité sera conditionné », a-t-il souligné.", before, ("ouchakov",))
+    assert not _said_by("Il espère qu’un accord pourra être signé.", "", ("ouchakov",))
+    # What is inside the quotation was said; it did not speak.
+    assert not _said_by("« Ce traité sera conditionné », a-t-il souligné.", before, ("traite",))
+
+
+def test_a_name_no_retrieved_article_mentions_abstains(engine: Engine) -> None:
+    # Nothing in the articles names Japan, however well the rest of the question matches.
+    question = "Quelle a été la réaction du Japon à la visite de Poutine en Corée du Nord ?"
+    assert engine.answer(question).abstained
+
+
+def test_names_forgive_a_typo_and_need_not_be_in_the_quoted_article(engine: Engine) -> None:
+    # "Nrod" is "Nord"; the answer's article calls the country "Russie", not "Moscou".
+    answer = engine.answer("Quelles sont les dates de la visite de Poutine en Corée du Nrod ?")
+    assert not answer.abstained
+    assert "juin" in answer.text
+    answer = engine.answer("Selon Kim Jong Un, de quelle nature est l'accord signé avec Moscou ?")
+    assert not answer.abstained
+    assert "pacifique et défensif" in answer.text
+
+
+def test_a_time_of_day_question_needs_a_clock_time(engine: Engine) -> None:
+    # The articles give the days of the visit, never an hour.
+    assert engine.answer("À quelle heure Poutine est-il arrivé à Pyongyang ?").abstained
 
 
 def test_a_periphrase_in_the_question_is_read_in_the_articles_words(engine: Engine) -> None:

@@ -204,7 +204,7 @@ def test_calibrate_suggests_thresholds_from_an_open_run(
     questions = [
         GoldQuestion("Qui accompagne Poutine ?", ("Lavrov",), ("002.txt",), ("who",), 1),
         GoldQuestion("Qui est le conseiller de Poutine ?", ("Ouchakov",), ("000.txt",), (), 2),
-        GoldQuestion("Quelle est la capitale de l'Australie ?", (), (), (), 3),
+        GoldQuestion("Quelle est la recette de la blanquette de veau ?", (), (), (), 3),
         GoldQuestion("Who travels with Putin?", ("Lavrov",), ("002.txt",), (), 4),
     ]
     cuts = calibrate(engine, questions)

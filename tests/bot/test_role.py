@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.role import asked_role, asked_speaker, states_role
+from bot.role import asked_role, asked_speaker, mentions, states_role
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,13 @@ def test_typos_and_inflections_are_forgiven() -> None:
     assert states_role("le chef du renseignement", ("chef", "renseignemnt"))
     # Short words must match exactly: "sud" is not "sur".
     assert not states_role("sur la péninsule", ("sud",))
+
+
+def test_mentions_forgives_one_typo_in_names_of_four_letters_or_more() -> None:
+    text = "Le président russe se rend en Corée du Nord, a indiqué le Kremlin."
+    assert mentions(text, "nord")
+    assert mentions(text, "nrod")
+    assert mentions(text, "kremiln")
+    assert not mentions(text, "japon")
+    assert not mentions(text, "sud")
+    assert not mentions(text, "nor")  # three letters: too short to forgive
