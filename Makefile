@@ -29,7 +29,9 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 	$(BIN)/newsbot index --index-dir data/ci-index
-	$(BIN)/newsbot eval --index-dir data/ci-index --min-hit5 0.94 --min-accuracy 0.78 --min-refused 0.9
+	$(BIN)/newsbot eval --index-dir data/ci-index --min-hit5 0.94 --min-accuracy 0.84 --min-refused 0.95
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/dev.jsonl --min-accuracy 0.8 --min-refused 0.9
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/blind.jsonl --min-accuracy 0.75 --min-refused 0.9
 
 eval: setup
 	$(BIN)/newsbot index

@@ -117,16 +117,16 @@ class AnswerOptions:
     same_fact_jaccard: float = 0.5  # two sentences state the same fact (cite both)
     # Confidence = dense similarity + coverage_weight x term coverage + peak_weight x how far
     # the best sentence stands out from the other candidates (see docs/calibration.md).
-    coverage_weight: float = 0.1
+    coverage_weight: float = 0.2
     peak_weight: float = 2.0
     # Added when the best sentence reports what the speaker the question quotes said:
     # "Il espère que…" answers "Qu'espère Ouchakov ?" though its words are not the
     # question's. Any value from 0.15 to 0.3 gave the same results (docs/calibration.md).
     said_weight: float = 0.2
     # Abstain below this confidence (calibrated on the gold set with `newsbot eval`).
-    min_confidence: float = 0.93
+    min_confidence: float = 0.96
     # English questions over French text score lower across the board.
-    min_confidence_en: float = 0.86
+    min_confidence_en: float = 0.88
     related: int = 2
 
 
