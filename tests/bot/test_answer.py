@@ -108,6 +108,8 @@ def test_how_many_question_without_that_number_abstains(engine: Engine, question
     [
         ("Qui est le ministre des Affaires étrangères nord-coréen ?", "Choe Son"),
         ("Qui est le porte parole du Kremiln ?", "Peskov"),
+        # Naming the whole role asked about counts as evidence: its words are few.
+        ("Comment s'appelle le porte-parole du Kremlin cité sur la Corée du Nord ?", "Peskov"),
         (
             "Selon Poutine, la Russie a soutenu les Nord-Coréens dans leur lutte pour quoi ?",
             "indépendance",
@@ -220,6 +222,7 @@ def test_question_types() -> None:
     assert question_type("Pourquoi le panel qui contrôlait l'embargo a disparu ?") == "why"
     assert question_type("Combien de soldats qui combattent ?") == "count"
     assert question_type("Le ministre qui accompagne Poutine, c'est qui ?") == "who"
+    assert question_type("Qu'est-ce qui est prévu pour Poutine ?") is None
 
 
 def test_said_by_needs_the_speaker_beside_the_verb_or_a_sentence_going_on() -> None:
