@@ -30,7 +30,14 @@ _SCALES = frozenset(
 )
 # Between a number and what it counts: "des millions d'obus", "10 dernières années".
 _LINKS = frozenset({"de", "d", "des"})
-_ORDINAL = re.compile(r"\b(?:\w+iemes?|premiers?|premieres?|1ers?|1res?|\d+e|seconde?s?)\b")
+# "Sa première visite depuis 24 ans" ranks nothing ("first in 24 years"), unlike "la
+# deuxième depuis son accession au pouvoir".
+_ORDINAL = re.compile(
+    r"\b(?:\w+iemes?|(?:premiers?|premieres?|1ers?|1res?)"
+    r"(?!(?: [^\W\d]+){0,4} depuis (?:pres de |plus de )?(?:\d|des |plusieurs |longtemps|un |une ))"
+    # Folded text splits "3e" / "2ème" into "3 e" / "2 eme".
+    r"|\d+ ?(?:e|eme|emes|er|ere|nd|nde)|seconde?s?)\b"
+)
 
 _TIME_ASK = re.compile(
     r"\b(?:combien de temps|depuis combien|pendant combien|how long|pour combien de temps)\b"

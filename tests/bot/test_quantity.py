@@ -85,3 +85,20 @@ def test_an_adjective_may_stand_between_but_not_a_clause() -> None:
     ask = QuantityAsk("noun", frozenset({"soldat"}))
     assert states_quantity("3 000 nouveaux soldats", ask)
     assert not states_quantity("3 000 tonnes de riz pour les soldats", ask)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "ranks"),
+    [
+        ("Cette visite sera la deuxième depuis son accession au pouvoir.", True),
+        ("C'est la première visite officielle de Poutine.", True),
+        ("Il vient pour la 3e fois.", True),
+        ("Sa 2ème visite.", True),
+        # "First in 24 years" says nothing of how many visits came before.
+        ("Poutine y va, marquant sa première visite dans le pays depuis 24 ans.", False),
+        ("C'est le premier sommet depuis des décennies.", False),
+        ("Aucun chiffre ici.", False),
+    ],
+)
+def test_an_ordinal_answer_ranks_something(sentence: str, ranks: bool) -> None:
+    assert states_quantity(sentence, QuantityAsk("ordinal")) is ranks
