@@ -68,7 +68,8 @@ _SPEECH = re.compile(
     r"\b(?:déclar\w*|affirm\w*|dit|disant|estim\w*|soulign\w*|précis\w*|ajout\w*|"
     r"indiqu\w*|assur\w*|dénonc\w*|qualifi\w*|présent\w*|expliqu\w*|annonc\w*|"
     r"rappel\w*|insist\w*|averti\w*|écrit|jug\w*|décri\w*|évoqu\w*|promis|promet\w*|"
-    r"exprim\w*|esp[eè]r\w*|pens\w*|craint\w*|craign\w*|souhait\w*|redout\w*|reproch\w*|accus\w*|"
+    r"exprim\w*|per[çc]oi\w*|consid[eéè]r\w*|esp[eè]r\w*|pens\w*|craint\w*|craign\w*|"
+    r"souhait\w*|redout\w*|reproch\w*|accus\w*|"
     r"selon|d['’]après|a-t-(?:il|elle)|ont-(?:ils|elles))\b|[«“\"]",
     re.IGNORECASE,
 )
@@ -142,8 +143,7 @@ class _Sentence:
     score: float
     dense: float
     coverage: float
-    by_speaker: bool  # the speaker the question quotes is named in or just before it
-    said: bool  # and the sentence reports what that speaker said
+    said: bool  # the sentence reports what the speaker the question quotes said
     names_role: bool  # the sentence names the whole role a "qui est le <rôle>" asks about
 
     @property
@@ -267,7 +267,6 @@ def _candidates(
                         score,
                         dense,
                         coverage,
-                        by_speaker,
                         said,
                         bool(asked.role) and states_role(text, asked.role, near=True),
                     )
@@ -359,14 +358,14 @@ def _answers_type(asked: _Asked, sentence: _Sentence) -> bool:
         return False
     if asked.clock and not _CLOCK.search(sentence.text):
         return False
-
     # Close together: "ministre … nord-coréenne des Affaires étrangères" after "russes" in
     # the same sentence is not "le ministre russe des Affaires étrangères".
     if asked.role and not sentence.names_role:
         return False
-    # "Selon Ouchakov…", "Qu'a dit le président vietnamien…": the speaker is named in the
-    # sentence or before it in its passage ("Poutine a écrit… Il a précisé que…").
-    return not asked.speaker or sentence.by_speaker
+    # "Selon Ouchakov…", "Qu'a dit le président vietnamien…": the sentence reports what the
+    # speaker said, naming them beside a verb of saying or going on from a sentence that
+    # did ("Poutine a écrit… Il a précisé que…"); a mere mention is not enough.
+    return not asked.speaker or sentence.said
 
 
 def _lead(text: str, start: int, end: int) -> str:

@@ -246,6 +246,13 @@ def test_said_by_needs_the_speaker_beside_the_verb_or_a_sentence_going_on() -> N
     assert not _said_by("« Ce traité sera conditionné », a-t-il souligné.", before, ("traite",))
 
 
+def test_a_speaker_merely_mentioned_is_not_quoted(engine: Engine) -> None:
+    # The articles mention "le soutien de la Chine, principal allié de la Corée du Nord",
+    # but never quote China: nothing is "selon la Chine".
+    answer = engine.answer("Selon la Chine, quel pays est le principal allié de la Corée du Nord ?")
+    assert answer.abstained
+
+
 def test_a_name_no_retrieved_article_mentions_abstains(engine: Engine) -> None:
     # Nothing in the articles names Japan, however well the rest of the question matches.
     question = "Quelle a été la réaction du Japon à la visite de Poutine en Corée du Nord ?"
