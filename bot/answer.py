@@ -9,20 +9,23 @@ from __future__ import annotations
 import logging
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.aliases import readings
 from bot.models import Answer, Citation, Passage
 from bot.prompts import message
 from bot.quantity import QuantityAsk, asked_quantity, states_quantity
 from bot.question import clean_question, detect_language
-from bot.role import asked_role, asked_speaker, mentions, states_role
+from bot.role import asked_role, asked_speaker, role_positions, states_role
 from index.chunk import split_sentences
-from index.lexical import analyze, document_terms, fold_accents
+from index.lexical import LexicalIndex, analyze, document_terms, fold_accents
 from index.models import Article, Chunk, Hit
 from index.search import HybridSearcher
 
@@ -47,8 +50,13 @@ _COUNT_WORDS = re.compile(
 # noon or midnight gives.
 _CLOCK_ASK = re.compile(r"\b(?:a|vers|de) quelle heure|\bwhat time\b|\bat what hour\b")
 _CLOCK = re.compile(
+    r"\b\d{1,2} ?heures?\b|"
     r"\b\d{1,2} ?h(?: ?\d{2})?\b|\b\d{1,2}:\d{2}\b|\bmidi\b|\bminuit\b|\b[ap]\.?m\b"
 )
+# What opens a question or a clause: a capitalised word there is no name ("Bonjour !
+# Pourquoi…", "Question : Combien…", "« Quand…").
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;«“\"(\[–—-])\W*$")
+_WORD = re.compile(r"\w+")
 # A proper name: a capitalised word (with its hyphenated parts: "Jong-un").
 _NAME = re.compile(r"\b[A-ZÀ-Ý][\w’'-]*\w")
 # Stems at least this long match another that starts with them (see `_has_term`).
@@ -65,16 +73,37 @@ _CAUSE = re.compile(
 # Reported speech or thought: a verb of saying or hoping, "selon", an inverted "a-t-il",
 # or a quotation.
 _SPEECH = re.compile(
-    r"\b(?:déclar\w*|affirm\w*|dit|disant|estim\w*|soulign\w*|précis\w*|ajout\w*|"
+    r"^\W*pour\b|\b(?:déclar(?!ation)\w*|affirm\w*|dit|disant|estim\w*|soulign\w*|"
+    r"précis\w*|ajout\w*|"
     r"indiqu\w*|assur\w*|dénonc\w*|qualifi\w*|présent\w*|expliqu\w*|annonc\w*|"
     r"rappel\w*|insist\w*|averti\w*|écrit|jug\w*|décri\w*|évoqu\w*|promis|promet\w*|"
     r"exprim\w*|per[çc]oi\w*|consid[eéè]r\w*|esp[eè]r\w*|pens\w*|craint\w*|craign\w*|"
-    r"souhait\w*|redout\w*|reproch\w*|accus\w*|"
+    r"souhait\w*|redout\w*|reproch\w*|accus\w*|suggèr\w*|suggér\w*|inquièt\w*|inquiét\w*|"
+    r"rapport(?:e|ent|ait|é)\b|"
     r"selon|d['’]après|a-t-(?:il|elle)|ont-(?:ils|elles))\b|[«“\"]",
     re.IGNORECASE,
 )
 # A quotation: what was said, in which the speaker is not named.
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
+# A participle after "est", "sont", "été" or a comma is passive or an adjective: "les
+# Nord-Coréens sont accusés", "cette visite, jugée exceptionnelle".
+_PARTICIPLE = ("é", "ée", "és", "ées", "is", "ise", "ises")
+_PASSIVE = re.compile(r"(?:\b(?:est|sont|été|était|étaient|être|sera|seront|soit|fut)|,)\s*$")
+# "de Poutine", "du Kremlin": a name as someone's employer, which speaks only through
+# a spokesperson, an office or its head.
+_GENITIVE = re.compile(r"\b(?:de|du|des|d['’])\s*(?:la |le |les |l['’])?\s*$", re.I)
+_SPOKESPERSON = re.compile(
+    r"\b(?:porte-parole|porte parole|présidence|ministère|ministre|gouvernement|services?|"
+    r"bureau|cabinet|secrétaire général|chef|président|directeur|diplomatie)\b[^,;:]{0,40}$",
+    re.I,
+)
+# Questions longer than this are not also read with periphrases swapped: each reading
+# costs an embedding, and a long question is rarely asked in one set of words.
+_MAX_REWRITTEN = 300
+# A name this close to the start of a sentence is its subject.
+_SUBJECT = 20
+# How many sentences back a sentence going on ("Il a ajouté…") may find its speaker.
+_GOES_BACK = 3
 # How close to a verb of saying or a quotation its speaker is named.
 _SAID_NEAR = 60
 # A sentence that goes on with what the speaker named before it said.
@@ -179,11 +208,39 @@ class _Asked:
 
 
 def _names(question: str) -> tuple[str, ...]:
-    """The proper names of a question: capitalised words after its first one, folded
-    ("Quelle a été la réaction du Japon ?" -> ("japon",))."""
-    words = _NAME.findall(question.split(maxsplit=1)[1] if " " in question else "")
-    parts = (p for w in words for p in re.split(r"[-’']", fold_accents(w)))
+    """The proper names of a question, folded: capitalised words that do not open it or
+    one of its clauses ("Bonjour ! Quelle a été la réaction du Japon ?" -> ("japon",))."""
+    parts = (
+        p
+        for m in _NAME.finditer(question)
+        if not _CLAUSE_START.search(question[: m.start()])
+        for p in re.split(r"[-’']", fold_accents(m.group()))
+    )
     return tuple(dict.fromkeys(p for p in parts if len(p) >= 3))
+
+
+@lru_cache(maxsize=4096)
+def _in_corpus(lexical: LexicalIndex, name: str) -> bool:
+    """Whether the corpus uses `name` (a folded word): its stem, a spelling a typo or two
+    away ("Putin", "Ushakov"), or a longer word it begins ("Viêt" for "Vietnam")."""
+    stems = analyze(name)
+    if not stems:
+        return True  # a stopword: nothing to check
+    stem = stems[0]
+    vocabulary = lexical.vocabulary()
+    if stem in vocabulary:
+        return True
+    if len(stem) < 4:
+        return False
+    if any(term.startswith(stem) for term in vocabulary):
+        return True
+    allowed = 1 if len(stem) < 7 else 2
+    return (
+        process.extractOne(
+            stem, vocabulary.keys(), scorer=DamerauLevenshtein.distance, score_cutoff=allowed
+        )
+        is not None
+    )
 
 
 def question_type(question: str) -> str | None:
@@ -235,14 +292,7 @@ def _candidates(
                     continue
                 seen.add(span)
                 row = searcher.sentence_rows.get(span)
-                by_speaker = bool(speaker) and states_role(
-                    _lead(article.text, start, end), speaker, near=True
-                )
-                said = by_speaker and _said_by(
-                    text,
-                    _unquoted(article.text)[max(0, start - _SPEAKER_LOOKBACK) : start],
-                    speaker,
-                )
+                said = bool(speaker) and _said_in(article.text, start, speaker)
                 covered = terms | speaker_terms if said else terms
                 # A sentence often names its subject in the one before ("Ce traité…" after
                 # "Le traité…"): that context counts, discounted.
@@ -268,7 +318,7 @@ def _candidates(
                         dense,
                         coverage,
                         said,
-                        bool(asked.role) and states_role(text, asked.role, near=True),
+                        bool(asked.role) and _names_holder(text, asked.role),
                     )
                 )
     out.sort(key=lambda s: -s.score)
@@ -276,33 +326,65 @@ def _candidates(
 
 
 @lru_cache(maxsize=64)
+def _article_sentences(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    spans = split_sentences(text)
+    return [a for a, _ in spans], spans
+
+
+@lru_cache(maxsize=20_000)
+def _said_in(text: str, start: int, speaker: tuple[str, ...]) -> bool:
+    """The sentence of `text` starting at `start` reports what `speaker` said: it names
+    them as its speaker, or it goes on ("Il a précisé que…", "…, a-t-il souligné") from
+    sentences just before it, the first of which does."""
+    starts, spans = _article_sentences(text)
+    i = bisect_right(starts, start) - 1
+    for j in range(i, max(-1, i - _GOES_BACK - 1), -1):
+        sentence = text[max(spans[j][0], start if j == i else 0) : spans[j][1]]
+        if _names_speaker(sentence, speaker):
+            return True
+        if not _SPEAKER_GOES_ON.search(_unquoted(sentence)):
+            return False
+    return False
+
+
+def _names_holder(text: str, role: tuple[str, ...]) -> bool:
+    """The sentence states the whole role and names someone beside it: "le chef d'état
+    russe" alone does not say who "le chef de l'Etat russe" is."""
+    if not states_role(text, role, near=True):
+        return False
+    return any(
+        any(w not in role for w in _WORD.findall(fold_accents(m.group())))
+        for m in _PROPER_NAME.finditer(text)
+    )
+
+
 def _unquoted(text: str) -> str:
     """`text` with what is inside quotation marks blanked out, offsets kept."""
-    return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    return _QUOTED.sub(lambda m: m.group()[0] + " " * (len(m.group()) - 2) + m.group()[-1], text)
 
 
-def _said_by(text: str, before: str, speaker: tuple[str, ...]) -> bool:
-    """The sentence reports what `speaker` said: it names them beside a verb of saying or
-    a quotation, or it goes on ("Il a précisé que…") from text that named them (`before`,
-    quotations blanked out).
-
-    Words inside quotation marks are what was said, not who said it: in "« Ce traité… »,
-    a-t-il souligné" the treaty is not the speaker.
-    """
-    outside = _QUOTED.sub("«»", text)
-    markers = list(_SPEECH.finditer(outside))
+def _names_speaker(text: str, speaker: tuple[str, ...]) -> bool:
+    """`text` names `speaker` as the one speaking: within 60 characters of a verb of
+    saying or a quotation mark, outside the quotation, and not as someone's employer
+    ("le conseiller de Poutine a indiqué" is the adviser speaking, "le porte-parole du
+    Kremlin a déclaré" is the Kremlin)."""
+    outside = _unquoted(text)
+    markers = [
+        m.start()
+        for m in _SPEECH.finditer(outside)
+        if not (m.group().endswith(_PARTICIPLE) and _PASSIVE.search(outside[: m.start()]))
+    ]
     if not markers:
         return False
-    if _SPEAKER_GOES_ON.search(outside) and states_role(before, speaker, near=True):
-        return True
-    # Named next to the verb or the quote: "…", a déclaré le porte-parole du Kremlin. Not
-    # "La Russie présente… se revendiquant du soutien de la Chine": China says nothing.
-    return any(
-        states_role(
-            outside[max(0, m.start() - _SAID_NEAR) : m.end() + _SAID_NEAR], speaker, near=True
-        )
-        for m in markers
-    )
+    for position in role_positions(outside, speaker):
+        before = outside[max(0, position - 60) : position]
+        if _GENITIVE.search(before) and not _SPOKESPERSON.search(before):
+            continue
+        # Near the verb, or the sentence's subject: "John Kirby, porte-parole du Conseil
+        # de sécurité nationale de la Maison-Blanche, a exprimé…".
+        if position <= _SUBJECT or any(abs(position - m) <= _SAID_NEAR for m in markers):
+            return True
+    return False
 
 
 def _coverage(terms: frozenset[str], weights: dict[str, float], total: float) -> float:
@@ -366,11 +448,6 @@ def _answers_type(asked: _Asked, sentence: _Sentence) -> bool:
     # speaker said, naming them beside a verb of saying or going on from a sentence that
     # did ("Poutine a écrit… Il a précisé que…"); a mere mention is not enough.
     return not asked.speaker or sentence.said
-
-
-def _lead(text: str, start: int, end: int) -> str:
-    """A sentence and what comes just before it, where its speaker may be named."""
-    return text[max(0, start - _SPEAKER_LOOKBACK) : end]
 
 
 class _Citations:
@@ -490,9 +567,8 @@ def _read(text: str, language: str, searcher: HybridSearcher, k: int, o: AnswerO
     # Only sentences that give the kind of answer asked for (a date, a number of what is
     # counted, the role or speaker asked about) may be quoted, the second one too.
     fitting = [s for s in ranked if _answers_type(asked, s)]
-    # A question about Japan is not answered by articles that never name Japan.
-    texts = {s.article.text for s in ranked}
-    if any(not any(mentions(t, name) for t in texts) for name in asked.names):
+    # A question about Japan is not answered by a corpus that never names Japan.
+    if any(not _in_corpus(searcher.lexical, name) for name in asked.names):
         fitting = []
     if fitting and any(s is fitting[0] for s in ranked[1 : o.type_window]):
         # The best sentence does not fit but one of the next does: confidence judges it.
@@ -582,7 +658,7 @@ def answer_question(
     if not reading.asked.topic:
         # Nothing left to look for ("Selon ,", "Qui ?"): any quote would be a guess.
         return _abstain(cleaned, language, reading.ranked, o, None)
-    if language == "fr":
+    if language == "fr" and len(cleaned) <= _MAX_REWRITTEN:
         # "Le chef de la diplomatie russe…" is also read as "Le ministre des Affaires
         # étrangères russe…" (bot/aliases.py); the reading we are surest of is answered.
         others = [_read(text, language, searcher, k, o) for text in readings(cleaned)[1:]]

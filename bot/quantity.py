@@ -34,7 +34,9 @@ _LINKS = frozenset({"de", "d", "des"})
 # deuxième depuis son accession au pouvoir".
 _ORDINAL = re.compile(
     r"\b(?:\w+iemes?|(?:premiers?|premieres?|1ers?|1res?)"
-    r"(?!(?: [^\W\d]+){0,4} depuis (?:pres de |plus de )?(?:\d|des |plusieurs |longtemps|un |une ))"
+    r"(?!(?: [^\W\d]+){0,4} depuis (?:pres de |plus de |environ )?(?:\d|des |plusieurs |longtemps|"
+    r"un |une |deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|"
+    r"quarante|cinquante|soixante|cent))"
     # Folded text splits "3e" / "2ème" into "3 e" / "2 eme".
     r"|\d+ ?(?:e|eme|emes|er|ere|nd|nde)|seconde?s?)\b"
 )

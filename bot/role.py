@@ -40,6 +40,7 @@ _FOR_SPEAKER_QUESTION = re.compile(
     r"^pour (?!(?:quoi|qui|quel|quels|quelle|quelles|combien|quand|ou|que|qu)\b)"
     r"(?P<speaker>[^,?!.;:]+?) ,"
 )
+_FOR_NAME = re.compile(r"\s*[Pp]our\s+(?:(?:[Ll]e|[Ll]a|[Ll]es|[Ll]['’])\s*)?[A-ZÀ-Ý]")
 # "Comment le Kremlin décrit-il…", "Comment Kim a-t-il qualifié…": the subject speaks.
 _HOW_SAYS_QUESTION = re.compile(
     r"^comment (?:(?:le|la|les|l) )?(?P<speaker>[\w ]+?) (?:a t (?:il|elle) |ont ils |ont elles )?"
@@ -48,11 +49,18 @@ _HOW_SAYS_QUESTION = re.compile(
 )
 _SPEAKER_END = re.compile(r" (?:a|ont|est|sont|au sujet|a propos|sur|concernant|de quoi)\b.*$")
 # After "qu'a dit X", X also ends where the topic starts: "qu'a dit Peskov de la Corée".
+# But "le chef du renseignement" and "le ministre de la Défense" are one speaker.
 _SAID_END = re.compile(
+    r"(?<!\bchef)(?<!\bministre)(?<!\bparole)(?<!\bpresident)(?<!\bsecretaire)(?<!\bgeneral)"
+    r"(?<!\bconseiller)(?<!\bdirecteur)(?<!\bresponsable)(?<!\bdirigeant)(?<!\bambassadeur)"
+    r"(?<!\bministere)(?<!\bservices)(?<!\bpatron)"
     r" (?:dans|de|du|des|en|lors|pendant|sur|pour|a|au|aux|apres|avant|concernant)\b.*$"
 )
 # A role ends where a clause starts: "la personne qui accompagne Poutine".
-_ROLE_END = re.compile(r" (?:qui|que|qu|dont|cite|citee|mentionne|mentionnee)\b.*$")
+_ROLE_END = re.compile(
+    r" (?:qui|que|qu|dont|cite|citee|mentionne|mentionnee|ou|selon|d apres|en (?:\w+ )?\d+|"
+    r"dans (?:les|l|cet|cette|ces) (?:articles?|textes?))\b.*$"
+)
 # Words of a role or speaker that name nobody in particular.
 _VAGUE = frozenset(
     "actuel actuelle actuels actuelles nouveau nouvelle nouveaux nouvelles personne personnes "
@@ -84,7 +92,8 @@ def asked_speaker(question: str) -> tuple[str, ...]:
     match = (
         _SPEAKER_QUESTION.search(folded)
         or _HOW_SAYS_QUESTION.search(folded)
-        or _FOR_SPEAKER_QUESTION.search(folded)
+        # "Pour résumer, …", "Pour le veto russe, …": only a name is a source.
+        or (_FOR_NAME.match(question) and _FOR_SPEAKER_QUESTION.search(folded))
     )
     if match is None:
         return ()
@@ -121,6 +130,26 @@ def states_role(text: str, role: tuple[str, ...], *, near: bool = False) -> bool
         if len(seen) == len(role):
             return True
     return False
+
+
+def role_positions(text: str, role: tuple[str, ...]) -> list[int]:
+    """Where in `text` the words of `role` stand close together (as `states_role` with
+    `near`): the character offset of the first word of each such place."""
+    if not role:
+        return []
+    words = [(m.start(), fold_accents(m.group())) for m in _WORD.finditer(text)]
+    matches = [{i for i, r in enumerate(role) if _same(r, w)} for _, w in words]
+    width = 2 * len(role) + 3
+    out = []
+    for start, found in enumerate(matches):
+        if not found:
+            continue
+        seen: set[int] = set()
+        for hit in matches[start : start + width]:
+            seen |= hit
+        if len(seen) == len(role):
+            out.append(words[start][0])
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -97,6 +97,7 @@ def test_an_adjective_may_stand_between_but_not_a_clause() -> None:
         # "First in 24 years" says nothing of how many visits came before.
         ("Poutine y va, marquant sa première visite dans le pays depuis 24 ans.", False),
         ("C'est le premier sommet depuis des décennies.", False),
+        ("La première fois depuis plus de vingt ans.", False),
         ("Aucun chiffre ici.", False),
     ],
 )
