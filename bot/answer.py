@@ -57,6 +57,8 @@ _CLOCK = re.compile(
 # Pourquoi…", "Question : Combien…", "« Quand…").
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;«“\"(\[–—-])\W*$")
 _WORD = re.compile(r"\w+")
+_ARTICLE_BEFORE = re.compile(r"\b(?:[Ll]e|[Ll]a|[Ll]es|[Ll]['’])\s*$")
+_ARTICLE = re.compile(r"(?:Le|La|Les|L['’])\b")
 # A proper name: a capitalised word (with its hyphenated parts: "Jong-un").
 _NAME = re.compile(r"\b[A-ZÀ-Ý][\w’'-]*\w")
 # Stems at least this long match another that starts with them (see `_has_term`).
@@ -79,8 +81,10 @@ _SPEECH = re.compile(
     r"rappel\w*|insist\w*|averti\w*|écrit|jug\w*|décri\w*|évoqu\w*|promis|promet\w*|"
     r"exprim\w*|per[çc]oi\w*|consid[eéè]r\w*|esp[eè]r\w*|pens\w*|craint\w*|craign\w*|"
     r"souhait\w*|redout\w*|reproch\w*|accus\w*|suggèr\w*|suggér\w*|inquièt\w*|inquiét\w*|"
-    r"rapport(?:e|ent|ait|é)\b|"
-    r"selon|d['’]après|a-t-(?:il|elle)|ont-(?:ils|elles))\b|[«“\"]",
+    r"rapport(?:e|ent|ait|é)\b|parl(?:e|ent|é|ait|aient|ant)\b|fait savoir|"
+    # A quotation introduced by a colon ("Poutine : « … »"); a term in quotation marks
+    # ("le « partenariat stratégique global »") is no speech.
+    r"selon|d['’]après|a-t-(?:il|elle)|ont-(?:ils|elles))\b|:\s*[«“\"]",
     re.IGNORECASE,
 )
 # A quotation: what was said, in which the speaker is not named.
@@ -91,10 +95,14 @@ _PARTICIPLE = ("é", "ée", "és", "ées", "is", "ise", "ises")
 _PASSIVE = re.compile(r"(?:\b(?:est|sont|été|était|étaient|être|sera|seront|soit|fut)|,)\s*$")
 # "de Poutine", "du Kremlin": a name as someone's employer, which speaks only through
 # a spokesperson, an office or its head.
-_GENITIVE = re.compile(r"\b(?:de|du|des|d['’])\s*(?:la |le |les |l['’])?\s*$", re.I)
+_GENITIVE = re.compile(
+    r"\b(?:[Dd]e|[Dd]u|[Dd]es|[Dd]['’])\s*(?:la |le |les |l['’])?"
+    r"(?:[A-ZÀ-Ý][\w-]*\s+){0,2}$"  # "de Vladimir Poutine"
+)
 _SPOKESPERSON = re.compile(
     r"\b(?:porte-parole|porte parole|présidence|ministère|ministre|gouvernement|services?|"
-    r"bureau|cabinet|secrétaire général|chef|président|directeur|diplomatie)\b[^,;:]{0,40}$",
+    r"bureau|cabinet|secrétaire général|chef|président|directeur|diplomatie|propos|paroles|"
+    r"déclarations?|termes|mots)\b[^,;:]{0,40}$",
     re.I,
 )
 # Questions longer than this are not also read with periphrases swapped: each reading
@@ -352,9 +360,11 @@ def _names_holder(text: str, role: tuple[str, ...]) -> bool:
     russe" alone does not say who "le chef de l'Etat russe" is."""
     if not states_role(text, role, near=True):
         return False
+    # A person's name takes no article: "Le Figaro" holds no office.
     return any(
         any(w not in role for w in _WORD.findall(fold_accents(m.group())))
         for m in _PROPER_NAME.finditer(text)
+        if not _ARTICLE_BEFORE.search(text[: m.start()]) and not _ARTICLE.match(m.group())
     )
 
 

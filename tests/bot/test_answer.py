@@ -255,6 +255,20 @@ def test_said_needs_the_speaker_as_the_one_speaking() -> None:
     assert not _said("Yuri Ouchakov, conseiller de Poutine, a indiqué que…", ("poutine",))
     # … nor do the accused through a passive verb.
     assert not _said("Les Nord-Coréens sont accusés de livrer des munitions.", ("nord", "coreens"))
+    assert not _said(
+        "Selon Iouri Ouchakov, conseiller diplomatique de Vladimir Poutine, « des documents "
+        "seront signés ».",
+        ("poutine",),
+    )
+    assert _said(
+        "Ce traité prévoit une assistance mutuelle, selon les propos de Poutine.", ("poutine",)
+    )
+    assert _said("C’est ce qu’a fait savoir le Kremlin, qui a parlé d’une visite amicale.", kremlin)
+    # A term in quotation marks is no quotation of the sentence's subject.
+    assert not _said(
+        "Par la suite, Poutine se rendra au Vietnam pour le « partenariat stratégique global ».",
+        ("poutine",),
+    )
     # What is inside the quotation was said; it did not speak.
     before = "Selon Iouri Ouchakov, des documents seront signés. "
     assert not _said("« Ce traité sera conditionné », a-t-il souligné.", ("traite",), before)
@@ -286,6 +300,8 @@ def test_a_role_answer_names_the_holder() -> None:
     role = ("chef", "etat", "russe")
     assert not _names_holder("Le dernier déplacement du chef d’état russe remonte à 2000.", role)
     assert _names_holder("Le chef d’état russe Vladimir Poutine arrive.", role)
+    # A newspaper holds no office.
+    assert not _names_holder("Comme le rapporte Le Figaro, le chef d’état russe viendra.", role)
 
 
 def test_a_speaker_merely_mentioned_is_not_quoted(engine: Engine) -> None:
