@@ -69,6 +69,8 @@ _VAGUE = frozenset(
 )
 _MAX_SPEAKER_WORDS = 6
 _WORD = re.compile(r"\w+")
+# The short last part of a hyphenated name: "Jong-il", "Jong-un".
+_NAME_END = re.compile(r"\b[A-ZÀ-Ý]\w*-(\w{1,2})\b")
 
 
 def asked_role(question: str) -> tuple[str, ...]:
@@ -100,12 +102,16 @@ def asked_speaker(question: str) -> tuple[str, ...]:
     speaker = _SPEAKER_END.sub("", match.group("speaker"))
     if not match.group(0).startswith(("selon", "d apres", "comment", "pour")):
         speaker = _SAID_END.sub("", speaker)
-    return _content(speaker)[:_MAX_SPEAKER_WORDS]
+    # "Kim Jong-il" is not "Kim Jong Un": the short end of a hyphenated name is kept.
+    keep = frozenset(fold_accents(p) for p in _NAME_END.findall(question))
+    return _content(speaker, keep)[:_MAX_SPEAKER_WORDS]
 
 
-def _content(phrase: str) -> tuple[str, ...]:
+def _content(phrase: str, keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
     stop = stopwords()
-    return tuple(w for w in phrase.split() if len(w) > 1 and w not in stop and w not in _VAGUE)
+    return tuple(
+        w for w in phrase.split() if w in keep or (len(w) > 1 and w not in stop and w not in _VAGUE)
+    )
 
 
 def states_role(text: str, role: tuple[str, ...], *, near: bool = False) -> bool:

@@ -60,6 +60,9 @@ def test_asked_role(question: str, role: tuple[str, ...]) -> None:
             ("chef", "renseignement", "exterieur", "russe"),
         ),
         ("Qu'a dit Peskov de la Corée ?", ("peskov",)),
+        # The son is not the father: the short end of a hyphenated name is kept.
+        ("Qu'a déclaré Kim Jong-il sur l'accord ?", ("kim", "jong", "il")),
+        ("Selon Kim Jong-un, quoi ?", ("kim", "jong", "un")),
         ("Qui accompagne Poutine ?", ()),
     ],
 )
