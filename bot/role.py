@@ -122,20 +122,12 @@ def states_role(text: str, role: tuple[str, ...], *, near: bool = False) -> bool
     """
     if not role:
         return True
-    words = _WORD.findall(fold_accents(text))
-    matches = [{i for i, r in enumerate(role) if _same(r, w)} for w in words]
     if not near:
-        return len(set().union(*matches)) == len(role)
-    width = 2 * len(role) + 3
-    for start, found in enumerate(matches):
-        if not found:
-            continue
-        seen: set[int] = set()
-        for hit in matches[start : start + width]:
-            seen |= hit
-        if len(seen) == len(role):
-            return True
-    return False
+        words = _WORD.findall(fold_accents(text))
+        return {i for w in words for i, r in enumerate(role) if _same(r, w)} == set(
+            range(len(role))
+        )
+    return bool(role_positions(text, role))
 
 
 def role_positions(text: str, role: tuple[str, ...]) -> list[int]:
@@ -156,19 +148,6 @@ def role_positions(text: str, role: tuple[str, ...]) -> list[int]:
         if len(seen) == len(role):
             out.append(words[start][0])
     return out
-
-
-@lru_cache(maxsize=4096)
-def mentions(text: str, name: str) -> bool:
-    """Whether `text` names `name` (a folded word): the same word or stem, or one typo
-    away for names of four letters or more ("Nrod" for "Nord", "Kremiln")."""
-    words = set(_WORD.findall(fold_accents(text)))
-    if any(_same(name, w) for w in words):
-        return True
-    return len(name) >= 4 and any(
-        abs(len(w) - len(name)) <= 1 and DamerauLevenshtein.distance(name, w, score_cutoff=1) <= 1
-        for w in words
-    )
 
 
 @lru_cache(maxsize=100_000)
