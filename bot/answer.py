@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import weakref
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,8 +64,6 @@ _ARTICLE = re.compile(r"(?:Le|La|Les|L['’])\b")
 _NAME = re.compile(r"\b[A-ZÀ-Ý][\w’'-]*\w")
 # Stems at least this long match another that starts with them (see `_has_term`).
 _PREFIX_MATCH = 5
-# How far before a sentence its speaker may be named ("Poutine a écrit… Il a précisé…").
-_SPEAKER_LOOKBACK = 400
 # What a sentence giving a reason usually says.
 _CAUSE = re.compile(
     r"\b(?:parce que|parce qu|car|en raison d|à cause d|a cause d|grâce à|afin d|afin qu|"
@@ -227,10 +226,22 @@ def _names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if len(p) >= 3))
 
 
-@lru_cache(maxsize=4096)
+# Per index, so a swapped-out index is not kept alive by the cache.
+_KNOWN_NAMES: weakref.WeakKeyDictionary[LexicalIndex, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def _in_corpus(lexical: LexicalIndex, name: str) -> bool:
     """Whether the corpus uses `name` (a folded word): its stem, a spelling a typo or two
     away ("Putin", "Ushakov"), or a longer word it begins ("Viêt" for "Vietnam")."""
+    known = _KNOWN_NAMES.setdefault(lexical, {})
+    if name not in known:
+        if len(known) >= 10_000:  # names come from users: keep the memory bounded
+            known.clear()
+        known[name] = _uses(lexical, name)
+    return known[name]
+
+
+def _uses(lexical: LexicalIndex, name: str) -> bool:
     stems = analyze(name)
     if not stems:
         return True  # a stopword: nothing to check
