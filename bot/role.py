@@ -47,6 +47,10 @@ _HOW_SAYS_QUESTION = re.compile(
     r"(?:decrit|decrivent|qualifie|qualifient|voit|voient|juge|jugent|presente|presentent|"
     r"considere|considerent|appelle|appellent)\b"
 )
+# "D'après quel site…", "Selon qui…": the question asks who the source is, naming none.
+_ASKS_FOR_SOURCE = re.compile(
+    r"(?:quels?|quelles?|qui|quoi|lequel|laquelle|lesquels|lesquelles|combien)\b"
+)
 _SPEAKER_END = re.compile(r" (?:a|ont|est|sont|au sujet|a propos|sur|concernant|de quoi)\b.*$")
 # After "qu'a dit X", X also ends where the topic starts: "qu'a dit Peskov de la Corée".
 # But "le chef du renseignement" and "le ministre de la Défense" are one speaker.
@@ -97,7 +101,7 @@ def asked_speaker(question: str) -> tuple[str, ...]:
         # "Pour résumer, …", "Pour le veto russe, …": only a name is a source.
         or (_FOR_NAME.match(question) and _FOR_SPEAKER_QUESTION.search(folded))
     )
-    if match is None:
+    if match is None or _ASKS_FOR_SOURCE.match(match.group("speaker")):
         return ()
     speaker = _SPEAKER_END.sub("", match.group("speaker"))
     if not match.group(0).startswith(("selon", "d apres", "comment", "pour")):

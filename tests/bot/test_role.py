@@ -64,6 +64,11 @@ def test_asked_role(question: str, role: tuple[str, ...]) -> None:
         ("Qu'a déclaré Kim Jong-il sur l'accord ?", ("kim", "jong", "il")),
         ("Selon Kim Jong-un, quoi ?", ("kim", "jong", "un")),
         ("Qui accompagne Poutine ?", ()),
+        # Asking for the source names none.
+        ("D'après quel site les photos montrent des préparatifs ?", ()),
+        ("Selon qui la visite est-elle exceptionnelle ?", ()),
+        ("Selon quels experts la Corée du Nord pourrait exporter des armes ?", ()),
+        ("D'après qui, Poutine arrive mardi ?", ()),
     ],
 )
 def test_asked_speaker(question: str, speaker: tuple[str, ...]) -> None:
