@@ -107,3 +107,12 @@ def readings(question: str, limit: int = MAX_READINGS) -> tuple[str, ...]:
                 if len(out) >= limit:
                     break
     return tuple(out)
+
+
+@cache
+def metonyms() -> dict[str, tuple[str, ...]]:
+    """Folded name -> the folded words of what it stands for ("kiev" -> ("ukraine",)),
+    from the `[metonyms]` table of bot/data/aliases.toml."""
+    text = resources.files("bot.data").joinpath("aliases.toml").read_text(encoding="utf-8")
+    table = tomllib.loads(text).get("metonyms", {})
+    return {_key(name): tuple(_key(meaning).split()) for name, meaning in table.items()}

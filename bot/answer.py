@@ -19,7 +19,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.aliases import readings
+from bot.aliases import metonyms, readings
 from bot.models import Answer, Citation, Passage
 from bot.prompts import message
 from bot.quantity import QuantityAsk, asked_quantity, states_quantity
@@ -226,40 +226,88 @@ def _names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if len(p) >= 3))
 
 
+# A name as the corpus writes it: the vocabulary stems of each form it may take ("kiev"
+# as itself or as "ukrain"); () when there is nothing to check (a stopword); None when the
+# corpus never names it.
+_Forms = tuple[tuple[str, ...], ...] | None
 # Per index, so a swapped-out index is not kept alive by the cache.
-_KNOWN_NAMES: weakref.WeakKeyDictionary[LexicalIndex, dict[str, bool]] = weakref.WeakKeyDictionary()
+_KNOWN_NAMES: weakref.WeakKeyDictionary[LexicalIndex, dict[str, _Forms]] = (
+    weakref.WeakKeyDictionary()
+)
+# A name of the question that fewer than this share of the retrieved sentences use is what
+# the question is about beyond the shared topic: the quoted sentence must name it.
+_FOCUS_SHARE = 0.2
 
 
-def _in_corpus(lexical: LexicalIndex, name: str) -> bool:
-    """Whether the corpus uses `name` (a folded word): its stem, a spelling a typo or two
-    away ("Putin", "Ushakov"), or a longer word it begins ("Viêt" for "Vietnam")."""
+def _corpus_forms(lexical: LexicalIndex, name: str) -> _Forms:
+    """How the corpus names `name` (a folded word): its stem, a spelling a typo or two
+    away ("Putin", "Ushakov"), a longer word it begins ("Viêt" for "Vietnam"), or what it
+    stands for ("Kiev" for "Ukraine", bot/data/aliases.toml)."""
     known = _KNOWN_NAMES.setdefault(lexical, {})
     if name not in known:
         if len(known) >= 10_000:  # names come from users: keep the memory bounded
             known.clear()
-        known[name] = _uses(lexical, name)
+        own = _corpus_stem(lexical, name)
+        if own == "":
+            known[name] = ()
+        else:
+            forms: list[tuple[str, ...]] = [(own,)] if own else []
+            meaning = [_corpus_stem(lexical, w) for w in metonyms().get(name, ())]
+            stems = [m for m in meaning if m]
+            if stems and len(stems) == len(meaning):
+                forms.append(tuple(stems))
+            known[name] = tuple(forms) or None
     return known[name]
 
 
-def _uses(lexical: LexicalIndex, name: str) -> bool:
-    stems = analyze(name)
+def _corpus_stem(lexical: LexicalIndex, word: str) -> str | None:
+    """The vocabulary stem `word` stands for, "" for a stopword, None if none."""
+    stems = analyze(word)
     if not stems:
-        return True  # a stopword: nothing to check
+        return ""
     stem = stems[0]
     vocabulary = lexical.vocabulary()
     if stem in vocabulary:
-        return True
+        return stem
     if len(stem) < 4:
-        return False
-    if any(term.startswith(stem) for term in vocabulary):
-        return True
+        return None
+    longer = next((term for term in vocabulary if term.startswith(stem)), None)
+    if longer is not None:
+        return longer
     allowed = 1 if len(stem) < 7 else 2
-    return (
-        process.extractOne(
-            stem, vocabulary.keys(), scorer=DamerauLevenshtein.distance, score_cutoff=allowed
-        )
-        is not None
+    match = process.extractOne(
+        stem, vocabulary.keys(), scorer=DamerauLevenshtein.distance, score_cutoff=allowed
     )
+    return None if match is None else str(match[0])
+
+
+def _focus(lexical: LexicalIndex, names: tuple[str, ...], ranked: list[_Sentence]) -> list[_Forms]:
+    """The forms of the question's names that few retrieved sentences use ("Pékin" in a
+    question about Putin's visit), which the quoted sentence must name."""
+    out: list[_Forms] = []
+    for name in names:
+        forms = _corpus_forms(lexical, name)
+        if forms and ranked:
+            share = sum(_names_in(s.terms, forms) for s in ranked) / len(ranked)
+            if share < _FOCUS_SHARE:
+                out.append(forms)
+    return out
+
+
+def _names_in(terms: frozenset[str], forms: _Forms) -> bool:
+    return any(all(_has_term(terms, t) for t in form) for form in forms or ())
+
+
+def _mentions(sentence: _Sentence, focus: list[_Forms]) -> bool:
+    """The sentence, or the one before it (which often names its subject), names every
+    focus name; a sentence reporting what the asked speaker said names them too."""
+    if sentence.said or not focus:
+        return True
+    starts, spans = _article_sentences(sentence.article.text)
+    i = bisect_right(starts, sentence.start) - 1
+    before = sentence.article.text[spans[i - 1][0] : sentence.start] if i > 0 else ""
+    terms = sentence.terms | document_terms(before)
+    return all(_names_in(terms, forms) for forms in focus)
 
 
 def question_type(question: str) -> str | None:
@@ -589,8 +637,13 @@ def _read(text: str, language: str, searcher: HybridSearcher, k: int, o: AnswerO
     # counted, the role or speaker asked about) may be quoted, the second one too.
     fitting = [s for s in ranked if _answers_type(asked, s)]
     # A question about Japan is not answered by a corpus that never names Japan.
-    if any(not _in_corpus(searcher.lexical, name) for name in asked.names):
+    if any(_corpus_forms(searcher.lexical, name) is None for name in asked.names):
         fitting = []
+    else:
+        # "Comment Pékin a-t-il réagi ?" is not answered by a sentence about the visit
+        # that never names China.
+        focus = _focus(searcher.lexical, asked.names, ranked)
+        fitting = [s for s in fitting if _mentions(s, focus)]
     if fitting and any(s is fitting[0] for s in ranked[1 : o.type_window]):
         # The best sentence does not fit but one of the next does: confidence judges it.
         ranked = [fitting[0], *(s for s in ranked if s is not fitting[0])]

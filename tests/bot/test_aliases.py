@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.aliases import alias_rules, readings
+from bot.aliases import alias_rules, metonyms, readings
 
 
 def test_a_periphrase_is_also_read_in_plain_words() -> None:
@@ -65,3 +65,17 @@ def test_every_rule_rewrites_to_another_name() -> None:
     assert rules
     for name, others in rules:
         assert others and name not in others
+
+
+def test_metonyms_name_what_a_capital_stands_for() -> None:
+    table = metonyms()
+    assert table["kiev"] == ("ukraine",)
+    assert table["washington"] == ("etats", "unis")  # folded, split into words
+    assert table["pekin"] == ("chine",)
+
+
+def test_press_synonyms_are_read_one_way() -> None:
+    assert "Qui est le chef de l'espionnage russe ?" in readings(
+        "Qui est le patron de l'espionnage russe ?"
+    )
+    assert readings("Qui est le chef du renseignement ?") == ("Qui est le chef du renseignement ?",)

@@ -327,6 +327,37 @@ def test_names_forgive_a_typo_and_need_not_be_in_the_quoted_article(engine: Engi
     assert "pacifique et défensif" in answer.text
 
 
+def test_a_capital_counts_as_its_country(engine: Engine) -> None:
+    # The articles say "l'Ukraine", never "Kiev": the question is still on their topic.
+    answer = engine.answer("Quelle aide Séoul a-t-elle apportée à Kiev ?")
+    assert not answer.abstained
+    assert "aide militaire" in answer.text
+
+
+def test_a_name_the_quote_does_not_mention_abstains(engine: Engine) -> None:
+    # China is named in the articles, but not near anything about its view of the visit:
+    # a sentence about the visit that never names China does not answer.
+    assert engine.answer("Quelle est la position de Pékin sur cette visite ?").abstained
+    assert engine.answer("Que pense Pékin de la visite de Poutine ?").abstained
+    # A name every retrieved passage uses is the topic, not a condition on the quote.
+    answer = engine.answer("Quel est le principal allié de la Corée du Nord ?")
+    assert not answer.abstained
+    assert "Chine" in answer.text
+
+
+def test_press_synonyms_of_a_role_are_read_in_the_articles_words(engine: Engine) -> None:
+    # "patron de l'espionnage" is "chef ... du renseignement" in the article.
+    answer = engine.answer("Qui est le patron de l'espionnage extérieur russe ?")
+    assert not answer.abstained
+    assert "Narychkine" in answer.text
+
+
+def test_asking_for_the_source_is_no_speaker_question(engine: Engine) -> None:
+    answer = engine.answer("D'après quel site des images satellite montrent des préparatifs ?")
+    assert not answer.abstained
+    assert "NK Pro" in answer.text
+
+
 def test_a_time_of_day_question_needs_a_clock_time(engine: Engine) -> None:
     # The articles give the days of the visit, never an hour.
     assert engine.answer("À quelle heure Poutine est-il arrivé à Pyongyang ?").abstained
