@@ -381,3 +381,21 @@ def test_run_evaluation_on_a_real_index(seed_index_dir: Path, embedder: VectorEm
     assert all(set(v) >= JSON_KEYS for v in data["by_tag"].values())
     json.dumps(data)
     assert render_table(report).splitlines()[1].startswith("overall")
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "tests" / "data").glob("*.jsonl")), ids=lambda p: p.name
+)
+def test_every_question_file_states_its_facts_in_its_sources(path: Path) -> None:
+    """Each expected string occurs in every listed seed article, so a file's accuracy
+    measures the bot, not the file (tests/data/README.md, matching rule)."""
+    questions = load_questions(path)
+    assert questions
+    for q in questions:
+        if not q.expected:
+            assert not q.sources, q.question
+            continue
+        assert q.sources, q.question
+        for source in q.sources:
+            text = (ROOT / "seeds" / source).read_text(encoding="utf-8")
+            assert holds_fact(text, q.expected), f"{q.question}: nothing expected in {source}"
