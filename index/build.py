@@ -29,6 +29,7 @@ from index.store import (
     read_manifest,
     write_build,
 )
+from index.words import WordVectors, corpus_words
 
 log = logging.getLogger("newsbot.index")
 
@@ -195,6 +196,19 @@ def _embed_spans(
     return vectors, len(pending)
 
 
+def _embed_words(
+    words: list[str], reusable: dict[str, np.ndarray], embedder: VectorEmbeddings
+) -> WordVectors:
+    """One vector per corpus word, copied from the previous build when it had the word."""
+    todo = [w for w in words if w not in reusable]
+    if todo:
+        log.info("embedding %d new corpus words", len(todo))
+    fresh = dict(zip(todo, embedder.embed_passages(todo), strict=True)) if todo else {}
+    rows = [fresh[w] if w in fresh else reusable[w] for w in words]
+    matrix = np.asarray(rows, dtype=np.float32).reshape(len(words), embedder.dimension)
+    return WordVectors(tuple(words), matrix)
+
+
 def _old_vectors(previous: LoadedIndex | None) -> dict[Span, np.ndarray]:
     """Vectors of the previous build by span, to skip re-embedding unchanged text."""
     if previous is None:
@@ -256,6 +270,11 @@ def build_index(
             spans, texts, _old_vectors(previous), embedder, progress
         )
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+        words = _embed_words(
+            corpus_words(c.text for c in chunks),
+            previous.words.by_word() if previous is not None else {},
+            embedder,
+        )
         manifest = write_build(
             index_dir,
             articles=articles,
@@ -270,6 +289,7 @@ def build_index(
             chunk_overlap=chunking.overlap,
             files=hashes,
             skipped={s.origin: s.reason for s in skipped},
+            words=words,
         )
     old = previous.manifest.articles if previous is not None else {}
     new = manifest.articles

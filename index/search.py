@@ -10,9 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.embed import VectorEmbeddings
-from index.lexical import LexicalIndex, document_terms
+from index.lexical import LexicalIndex, analyze, document_terms
 from index.models import Article, Chunk, Hit
 from index.store import LoadedIndex, Span, build_dense_index
+from index.words import WordVectors, content_words
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class HybridSearcher:
         sentences: list[Span] | None = None,
         sentence_index: Any = None,
         sentence_vectors: NDArray[np.float32] | None = None,
+        words: WordVectors | None = None,
         settings: SearchSettings | None = None,
     ) -> None:
         self.articles = articles
@@ -69,6 +71,8 @@ class HybridSearcher:
         self.sentence_index = sentence_index
         self._sentence_chunk = _chunk_of_sentences(chunks, self.sentences)
         self.sentence_rows = {span: row for row, span in enumerate(self.sentences)}
+        self.words = words or WordVectors((), np.zeros((0, embedder.dimension), np.float32))
+        self._nearest: dict[str, tuple[str, float] | None] = {}
         self.settings = settings or SearchSettings()
 
     @classmethod
@@ -83,6 +87,7 @@ class HybridSearcher:
             embedder=embedder,
             sentences=index.sentences,
             sentence_index=index.sentence_index,
+            words=index.words,
             settings=settings,
         )
 
@@ -94,6 +99,30 @@ class HybridSearcher:
             return []
         scores, rows = self._dense.search(vector[None, :], min(n, self._dense.ntotal))
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def bridge(self, question: str, min_similarity: float) -> list[str]:
+        """The corpus words an English question's words stand for ("treaty" -> "traité"):
+        each content word's nearest corpus word, when at least `min_similarity` close.
+        Words the articles already use ("Pyongyang") need no bridge."""
+        vocabulary = self.lexical.vocabulary()
+        out: list[str] = []
+        for word in dict.fromkeys(content_words(question)):
+            terms = analyze(word)
+            if not terms or terms[0] in vocabulary:
+                continue
+            nearest = self._nearest_word(word)
+            if nearest is not None and nearest[1] >= min_similarity:
+                out.append(nearest[0])
+        return out
+
+    def _nearest_word(self, word: str) -> tuple[str, float] | None:
+        # One embedding per word (~10 ms), and the same words come back question after
+        # question ("Putin", "North", "Korea"): remembered, within a bound.
+        if word not in self._nearest:
+            if len(self._nearest) >= 10_000:
+                self._nearest.clear()
+            self._nearest[word] = self.words.nearest(self.embed(word))
+        return self._nearest[word]
 
     def sentence_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence's similarity to the question."""

@@ -4,7 +4,9 @@ Layout of `index_dir`:
     CURRENT              the live build's id, replaced atomically (os.replace)
     builds/<id>/         one complete build: manifest.json, articles.jsonl,
                          chunks.jsonl, dense.faiss, lexical/, sentences.jsonl and
-                         sentences.faiss (one vector per sentence, for answer selection)
+                         sentences.faiss (one vector per sentence, for answer selection),
+                         words.json and words.npy (corpus words and their vectors, to read
+                         an English question's words as the articles' French ones)
     .lock                held while a build writes, so two builds never interleave
 Nothing here is ever unpickled.
 """
@@ -30,10 +32,11 @@ import numpy as np
 from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
+from index.words import WordVectors
 
 # 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
-# silently miss every accented term of a query).
-FORMAT_VERSION = 3
+# silently miss every accented term of a query). 4: corpus word vectors (index/words.py).
+FORMAT_VERSION = 4
 POINTER = "CURRENT"
 Span = tuple[str, int, int]
 # Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
@@ -73,6 +76,7 @@ class LoadedIndex:
     lexical: LexicalIndex
     sentences: list[Span]  # (article id, start, end) of every sentence, in article order
     sentence_index: Any  # faiss.Index, row i = sentences[i]
+    words: WordVectors
 
     @property
     def build_id(self) -> str:
@@ -190,6 +194,7 @@ def write_build(
     chunk_overlap: int,
     files: dict[str, str],
     skipped: dict[str, str],
+    words: WordVectors | None = None,
 ) -> Manifest:
     """Write a complete build beside the live one, then point CURRENT at it atomically.
 
@@ -209,6 +214,10 @@ def write_build(
     faiss.write_index(
         build_dense_index(sentence_vectors, quantized=True), str(tmp / "sentences.faiss")
     )
+    words = words or WordVectors((), np.zeros((0, dimension), dtype=np.float32))
+    (tmp / "words.json").write_text(json.dumps(list(words.words), ensure_ascii=False), "utf-8")
+    # Half precision: a word's nearest neighbour does not need more, and it halves the file.
+    np.save(tmp / "words.npy", words.vectors.astype(np.float16), allow_pickle=False)
     sizes = {
         str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()
     }
@@ -356,6 +365,7 @@ def load_index(
         lexical = LexicalIndex.load(folder / "lexical")
         sentences = _read_sentences(folder / "sentences.jsonl", articles)
         sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+        words = _read_words(folder, manifest.dimension)
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
         raise IndexCorruptError(f"index at {folder} is damaged ({_one_line(exc)}); {hint}") from exc
     counts = (len(articles), len(chunks), dense.ntotal, lexical.size)
@@ -369,7 +379,17 @@ def load_index(
         raise IndexCorruptError(f"sentence vectors at {folder} do not match; {hint}")
     if dense.d != manifest.dimension:
         raise IndexCorruptError(f"index vectors at {folder} have the wrong dimension; {hint}")
-    return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_index)
+    return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_index, words)
+
+
+def _read_words(folder: Path, dimension: int) -> WordVectors:
+    words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("words.json is not a list of words")
+    vectors = np.load(folder / "words.npy", allow_pickle=False)
+    if vectors.ndim != 2 or vectors.shape[1] != dimension:
+        raise ValueError(f"word vectors of shape {vectors.shape}, expected {dimension} columns")
+    return WordVectors(tuple(words), vectors.astype(np.float32))
 
 
 def _read_articles(path: Path) -> dict[str, Article]:

@@ -82,6 +82,18 @@ def test_english_question_gets_english_framing_and_french_quotes(engine: Engine)
     assert "Belooussov" in answer.text
 
 
+def test_english_words_are_also_read_in_the_articles_words(engine: Engine) -> None:
+    question = "What does the treaty say about mutual assistance?"
+    searcher = engine.searcher()
+    bridged = answer_question(question, searcher)
+    plain = answer_question(question, searcher, options=AnswerOptions(bridge_similarity=2.0))
+    assert not bridged.abstained
+    assert "assistance mutuelle" in bridged.text
+    # "treaty", "mutual" and "assistance" now count as found in the French sentence.
+    assert bridged.confidence is not None and plain.confidence is not None
+    assert bridged.confidence > plain.confidence + 0.03
+
+
 def test_english_abstention_message_is_english(engine: Engine) -> None:
     answer = engine.answer("Who won the Euro 2024 football final?")
     assert answer.abstained

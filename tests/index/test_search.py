@@ -179,3 +179,13 @@ def test_every_copied_chunk_is_folded(with_wire_copy: HybridSearcher) -> None:
 def test_unknown_mode_is_an_error(searcher: HybridSearcher) -> None:
     with pytest.raises(ValueError):
         searcher.search("Poutine", 5, mode="sparse")
+
+
+def test_an_english_word_is_read_as_the_articles_french_word(searcher: HybridSearcher) -> None:
+    assert "traité" in searcher.bridge("What does the treaty say?", 0.88)
+    assert "munitions" in searcher.bridge("Which ammunition is supplied?", 0.88)
+    # A word with no close corpus word is dropped, and a word the corpus uses as it is
+    # needs no bridge.
+    assert searcher.bridge("Which hotel?", 0.88) == []
+    assert searcher.bridge("Quel traité ?", 0.88) == []
+    assert searcher.bridge("What does the treaty say?", 1.01) == []

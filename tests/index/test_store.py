@@ -47,6 +47,11 @@ def test_seed_index_loads_and_matches_its_manifest(
     vectors = seed_index.vectors()
     assert vectors.shape == (manifest.chunk_count, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    words = seed_index.words
+    assert {"traité", "munitions", "accompagné"} <= set(words.words)
+    assert words.vectors.shape == (len(words.words), 384)
+    # Stored in half precision: still unit vectors to three decimals.
+    np.testing.assert_allclose(np.linalg.norm(words.vectors, axis=1), 1.0, atol=2e-3)
 
 
 def test_on_disk_format_holds_no_pickle(seed_index_dir: Path) -> None:
@@ -59,6 +64,8 @@ def test_on_disk_format_holds_no_pickle(seed_index_dir: Path) -> None:
         "dense.faiss",
         "sentences.jsonl",
         "sentences.faiss",
+        "words.json",
+        "words.npy",
     }
     assert {p.suffix for p in files} <= ALLOWED_SUFFIXES
     for path in files:
@@ -174,6 +181,16 @@ DAMAGES: dict[str, tuple[Damage, type[NewsbotError], str]] = {
         lambda d: same_size_garbage(build_folder(d) / "sentences.faiss"),
         IndexCorruptError,
         "damaged",
+    ),
+    "same-size garbage in words.npy": (
+        lambda d: same_size_garbage(build_folder(d) / "words.npy"),
+        IndexCorruptError,
+        "damaged",
+    ),
+    "deleted words.json": (
+        lambda d: (build_folder(d) / "words.json").unlink(),
+        IndexCorruptError,
+        "words.json is missing or truncated",
     ),
     "chunk count mismatch": (
         lambda d: edit_manifest(d, chunk_count=read_manifest(d).chunk_count - 1),
