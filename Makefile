@@ -32,9 +32,9 @@ test: lint
 	$(BIN)/newsbot eval --index-dir data/ci-index --min-hit5 0.94 --min-accuracy 0.84 --min-refused 0.95
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/dev.jsonl --min-accuracy 0.8 --min-refused 0.9
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/blind.jsonl --min-accuracy 0.75 --min-refused 0.9
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/fresh.jsonl --min-accuracy 0.65 --min-refused 0.8
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/final.jsonl --min-accuracy 0.75 --min-refused 0.6
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/heldout.jsonl --min-accuracy 0.6 --min-refused 0.65
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/fresh.jsonl --min-accuracy 0.68 --min-refused 0.85
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/final.jsonl --min-accuracy 0.72 --min-refused 0.6
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/heldout.jsonl --min-accuracy 0.65 --min-refused 0.7
 
 eval: setup
 	$(BIN)/newsbot index
