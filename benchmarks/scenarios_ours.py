@@ -38,6 +38,7 @@ from index.lexical import LexicalIndex
 from index.models import Article, Chunk
 from index.search import HybridSearcher
 from index.store import build_dense_index, load_index, write_build
+from index.words import WordVectors, corpus_words
 
 CHUNKS_PER_ARTICLE = 6  # synthetic articles group this many chunks, one paragraph each
 
@@ -278,6 +279,8 @@ def synthetic_build(index_dir: str, count: int, fast_analyzer: bool) -> dict[str
         lexical_module.analyze = original
     sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
     sentence_vectors = perturbed_vectors(base_vectors, len(sentences), seed=2)
+    words = corpus_words(chunk_texts)
+    word_vectors = WordVectors(tuple(words), perturbed_vectors(base_vectors, len(words), seed=3))
     manifest, write_s = _timed(
         lambda: write_build(
             index,
@@ -293,6 +296,7 @@ def synthetic_build(index_dir: str, count: int, fast_analyzer: bool) -> dict[str
             chunk_overlap=_chunking().overlap,
             files={},
             skipped={},
+            words=word_vectors,
         )
     )
     folder = index / "builds" / manifest.build_id

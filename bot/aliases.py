@@ -17,7 +17,7 @@ from collections import deque
 from functools import cache
 from importlib import resources
 
-from index.lexical import fold_accents
+from index.lexical import analyze, fold_accents
 
 # Readings of one question, the question itself included: each costs an embedding and a
 # search, and more readings also mean more chances to be confidently wrong.
@@ -110,9 +110,24 @@ def readings(question: str, limit: int = MAX_READINGS) -> tuple[str, ...]:
 
 
 @cache
-def metonyms() -> dict[str, tuple[str, ...]]:
-    """Folded name -> the folded words of what it stands for ("kiev" -> ("ukraine",)),
-    from the `[metonyms]` table of bot/data/aliases.toml."""
+def metonyms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Stem of a one-word name -> the folded words of every other name for the same place
+    ("kiev" -> (("kyiv",), ("ukraine",), ("ukrainien",))), from the `[metonyms]` table of
+    bot/data/aliases.toml. Entries sharing a name are one group: "Pékin", "Chine" and
+    "chinois" all stand for each other."""
     text = resources.files("bot.data").joinpath("aliases.toml").read_text(encoding="utf-8")
-    table = tomllib.loads(text).get("metonyms", {})
-    return {_key(name): tuple(_key(meaning).split()) for name, meaning in table.items()}
+    groups: list[set[str]] = []
+    for name, others in tomllib.loads(text).get("metonyms", {}).items():
+        group = {_key(name), *(_key(other) for other in others)}
+        for joined in [g for g in groups if g & group]:
+            group |= joined
+            groups.remove(joined)
+        groups.append(group)
+    table: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for group in groups:
+        for name in group:
+            stems = analyze(name)
+            if len(name.split()) == 1 and stems:
+                others = sorted(tuple(other.split()) for other in group if other != name)
+                table[stems[0]] = tuple(others)
+    return table

@@ -219,13 +219,16 @@ class _Asked:
 
 def _names(question: str) -> tuple[str, ...]:
     """The proper names of a question, folded: capitalised words that do not open it or
-    one of its clauses ("Bonjour ! Quelle a été la réaction du Japon ?" -> ("japon",))."""
-    parts = (
+    one of its clauses ("Bonjour ! Quelle a été la réaction du Japon ?" -> ("japon",)),
+    and adjectives of a place ("la réaction japonaise" -> ("japonaise",))."""
+    parts = [
         p
         for m in _NAME.finditer(question)
         if not _CLAUSE_START.search(question[: m.start()])
         for p in re.split(r"[-’']", fold_accents(m.group()))
-    )
+    ]
+    places = metonyms()
+    parts += (w for w in _WORD.findall(fold_accents(question)) if _stem(w) in places)
     return tuple(dict.fromkeys(p for p in parts if len(p) >= 3))
 
 
@@ -255,12 +258,17 @@ def _corpus_forms(lexical: LexicalIndex, name: str) -> _Forms:
             known[name] = ()
         else:
             forms: list[tuple[str, ...]] = [(own,)] if own else []
-            meaning = [_corpus_stem(lexical, w) for w in metonyms().get(name, ())]
-            stems = [m for m in meaning if m]
-            if stems and len(stems) == len(meaning):
-                forms.append(tuple(stems))
-            known[name] = tuple(forms) or None
+            for other in metonyms().get(_stem(name), ()):
+                stems = [_corpus_stem(lexical, w) for w in other]
+                if all(stem is not None for stem in stems):  # "" is a stopword: skipped
+                    forms.append(tuple(stem for stem in stems if stem))
+            known[name] = tuple(f for f in forms if f) or None
     return known[name]
+
+
+def _stem(word: str) -> str:
+    """The index term of one word ("" for a stopword)."""
+    return next(iter(analyze(word)), "")
 
 
 def _corpus_stem(lexical: LexicalIndex, word: str) -> str | None:

@@ -83,7 +83,9 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
     click.echo(
         f"index {state} at {settings.index_dir}: {report.added} added, {report.changed} changed, "
         f"{report.removed} removed, {len(report.skipped)} skipped; {report.articles} articles, "
-        f"{report.chunks} chunks ({report.embedded} embedded) in {report.seconds:.1f} s"
+        f"{report.chunks} chunks ({report.embedded} embedded"
+        + (f", {report.words_embedded} new words" if report.words_embedded else "")
+        + f") in {report.seconds:.1f} s"
     )
 
 

@@ -51,6 +51,7 @@ class BuildReport:
     seconds: float
     up_to_date: bool  # nothing changed: no build was written
     build_id: str | None
+    words_embedded: int = 0  # corpus words embedded in this run (index/words.py)
 
 
 def hash_file(path: Path) -> str:
@@ -198,15 +199,17 @@ def _embed_spans(
 
 def _embed_words(
     words: list[str], reusable: dict[str, np.ndarray], embedder: VectorEmbeddings
-) -> WordVectors:
-    """One vector per corpus word, copied from the previous build when it had the word."""
+) -> tuple[WordVectors, int]:
+    """One vector per corpus word, copied from the previous build when it had the word;
+    also how many were embedded."""
     todo = [w for w in words if w not in reusable]
     if todo:
+        # Once per word: later builds copy the vectors of the words they already had.
         log.info("embedding %d new corpus words", len(todo))
     fresh = dict(zip(todo, embedder.embed_passages(todo), strict=True)) if todo else {}
     rows = [fresh[w] if w in fresh else reusable[w] for w in words]
     matrix = np.asarray(rows, dtype=np.float32).reshape(len(words), embedder.dimension)
-    return WordVectors(tuple(words), matrix)
+    return WordVectors(tuple(words), matrix), len(todo)
 
 
 def _old_vectors(previous: LoadedIndex | None) -> dict[Span, np.ndarray]:
@@ -270,7 +273,7 @@ def build_index(
             spans, texts, _old_vectors(previous), embedder, progress
         )
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
-        words = _embed_words(
+        words, words_embedded = _embed_words(
             corpus_words(c.text for c in chunks),
             previous.words.by_word() if previous is not None else {},
             embedder,
@@ -305,4 +308,5 @@ def build_index(
         seconds=time.perf_counter() - started,
         up_to_date=False,
         build_id=manifest.build_id,
+        words_embedded=words_embedded,
     )

@@ -15,6 +15,9 @@ from index.models import Article, Chunk, Hit
 from index.store import LoadedIndex, Span, build_dense_index
 from index.words import WordVectors, content_words
 
+# English question words read as corpus words, at most (one embedding each).
+MAX_BRIDGED_WORDS = 30
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -106,7 +109,8 @@ class HybridSearcher:
         Words the articles already use ("Pyongyang") need no bridge."""
         vocabulary = self.lexical.vocabulary()
         out: list[str] = []
-        for word in dict.fromkeys(content_words(question)):
+        # Each new word costs an embedding: a long question is bridged by its first words.
+        for word in list(dict.fromkeys(content_words(question)))[:MAX_BRIDGED_WORDS]:
             terms = analyze(word)
             if not terms or terms[0] in vocabulary:
                 continue
@@ -118,11 +122,13 @@ class HybridSearcher:
     def _nearest_word(self, word: str) -> tuple[str, float] | None:
         # One embedding per word (~10 ms), and the same words come back question after
         # question ("Putin", "North", "Korea"): remembered, within a bound.
-        if word not in self._nearest:
-            if len(self._nearest) >= 10_000:
-                self._nearest.clear()
-            self._nearest[word] = self.words.nearest(self.embed(word))
-        return self._nearest[word]
+        if word in self._nearest:
+            return self._nearest[word]
+        if len(self._nearest) >= 10_000:
+            self._nearest.clear()
+        nearest = self.words.nearest(self.embed(word))
+        self._nearest[word] = nearest
+        return nearest
 
     def sentence_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence's similarity to the question."""

@@ -194,7 +194,7 @@ def write_build(
     chunk_overlap: int,
     files: dict[str, str],
     skipped: dict[str, str],
-    words: WordVectors | None = None,
+    words: WordVectors,
 ) -> Manifest:
     """Write a complete build beside the live one, then point CURRENT at it atomically.
 
@@ -214,7 +214,6 @@ def write_build(
     faiss.write_index(
         build_dense_index(sentence_vectors, quantized=True), str(tmp / "sentences.faiss")
     )
-    words = words or WordVectors((), np.zeros((0, dimension), dtype=np.float32))
     (tmp / "words.json").write_text(json.dumps(list(words.words), ensure_ascii=False), "utf-8")
     # Half precision: a word's nearest neighbour does not need more, and it halves the file.
     np.save(tmp / "words.npy", words.vectors.astype(np.float16), allow_pickle=False)

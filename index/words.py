@@ -22,7 +22,7 @@ from index.lexical import QUESTION_WORDS, fold_accents, stopwords
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # The most widely used words are kept: rare ones are mostly names, spelt alike in both
 # languages, and each word costs one embedding at index time.
-MAX_WORDS = 20_000
+MAX_WORDS = 10_000
 
 
 def content_words(text: str) -> list[str]:

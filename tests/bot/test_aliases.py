@@ -67,11 +67,15 @@ def test_every_rule_rewrites_to_another_name() -> None:
         assert others and name not in others
 
 
-def test_metonyms_name_what_a_capital_stands_for() -> None:
+def test_metonyms_group_a_place_its_capital_and_its_adjective() -> None:
     table = metonyms()
-    assert table["kiev"] == ("ukraine",)
-    assert table["washington"] == ("etats", "unis")  # folded, split into words
-    assert table["pekin"] == ("chine",)
+    # Keyed by the stem of a one-word name; each other name folded and split into words.
+    assert table["kiev"] == (("kyiv",), ("ukraine",), ("ukrainien",))
+    assert ("etats", "unis") in table["washington"]
+    assert ("americain",) in table["washington"]
+    assert ("coree", "du", "sud") in table["seoul"]
+    # "Pékin" = "Chine" and "Chine" = "chinois" make one group.
+    assert table["chinois"] == (("beijing",), ("chine",), ("pekin",))
 
 
 def test_press_synonyms_are_read_one_way() -> None:

@@ -347,14 +347,27 @@ def test_a_capital_counts_as_its_country(engine: Engine) -> None:
 
 
 def test_a_name_the_quote_does_not_mention_abstains(engine: Engine) -> None:
-    # China is named in the articles, but not near anything about its view of the visit:
-    # a sentence about the visit that never names China does not answer.
-    assert engine.answer("Quelle est la position de Pékin sur cette visite ?").abstained
-    assert engine.answer("Que pense Pékin de la visite de Poutine ?").abstained
+    # The articles say nothing of China's view of the visit; the best-matching sentence
+    # is about the South Korean government, which never names China.
+    answer = engine.answer("Comment le gouvernement chinois a-t-il accueilli la visite ?")
+    assert answer.abstained
+    # The same question without the place check quotes that sentence: the check decides.
+    searcher = engine.searcher()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.answer._FOCUS_SHARE", 0.0)
+        unchecked = answer_question(
+            "Comment le gouvernement chinois a-t-il accueilli la visite ?", searcher
+        )
+    assert not unchecked.abstained and "sud-coréen" in unchecked.text
     # A name every retrieved passage uses is the topic, not a condition on the quote.
     answer = engine.answer("Quel est le principal allié de la Corée du Nord ?")
     assert not answer.abstained
     assert "Chine" in answer.text
+
+
+def test_adjectives_of_a_place_count_as_its_name() -> None:
+    assert _names("Quelle a été la réaction japonaise à la visite ?") == ("japonaise",)
+    assert _names("Que pense le gouvernement chinois de Poutine ?") == ("poutine", "chinois")
 
 
 def test_press_synonyms_of_a_role_are_read_in_the_articles_words(engine: Engine) -> None:

@@ -108,6 +108,7 @@ def test_full_build_of_the_seeds(seed_build_report: BuildReport, seed_index: Loa
     assert report.build_id == seed_index.build_id
     expected = sum(spans_to_embed(a) for a in seed_index.articles.values())
     assert report.embedded == expected
+    assert report.words_embedded == len(seed_index.words.words) > 500
     assert {a.origin for a in seed_index.articles.values()} == {
         p.name for p in (ROOT / "seeds").glob("*.txt")
     }
@@ -146,6 +147,7 @@ def test_changing_one_article_re_embeds_only_that_article(
     assert all(p in changed.text for p in spans)
     # Of the corpus words only the new one is embedded; the others keep their vectors.
     assert words == ["protocolaire"]
+    assert report.words_embedded == 1
     new = load(seed_index_copy, counting)
     assert new.build_id == report.build_id != old.build_id
     assert changed.id in new.articles

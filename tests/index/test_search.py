@@ -9,9 +9,9 @@ import pytest
 
 from index.build import build_index
 from index.chunk import ChunkSettings
-from index.embed import VectorEmbeddings
+from index.embed import Matrix, VectorEmbeddings
 from index.models import Hit
-from index.search import HybridSearcher, SearchSettings
+from index.search import MAX_BRIDGED_WORDS, HybridSearcher, SearchSettings
 from index.store import LoadedIndex, load_index
 
 pytestmark = pytest.mark.slow  # every test here searches the real seed index
@@ -189,3 +189,26 @@ def test_an_english_word_is_read_as_the_articles_french_word(searcher: HybridSea
     assert searcher.bridge("Which hotel?", 0.88) == []
     assert searcher.bridge("Quel traité ?", 0.88) == []
     assert searcher.bridge("What does the treaty say?", 1.01) == []
+
+
+def test_a_long_question_is_bridged_by_its_first_words(
+    seed_index: LoadedIndex, embedder: VectorEmbeddings
+) -> None:
+    calls: list[str] = []
+
+    class Counting(VectorEmbeddings):
+        name, dimension = embedder.name, embedder.dimension
+
+        def embed_passages(self, texts: list[str]) -> Matrix:
+            return embedder.embed_passages(texts)
+
+        def embed_question(self, text: str) -> Matrix:
+            calls.append(text)
+            return embedder.embed_question(text)
+
+    searcher = HybridSearcher.from_index(seed_index, Counting())
+    question = " ".join(f"zorglub{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(100))
+    searcher.bridge(question, 0.88)
+    assert len(calls) == MAX_BRIDGED_WORDS
+    searcher.bridge(question, 0.88)  # the same words again: remembered, not re-embedded
+    assert len(calls) == MAX_BRIDGED_WORDS
