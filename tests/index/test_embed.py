@@ -76,6 +76,15 @@ def test_langchain_interface(embedder: VectorEmbeddings) -> None:
     )
 
 
+def test_several_questions_at_once_match_one_at_a_time(embedder: VectorEmbeddings) -> None:
+    words = ["treaty", "ammunition", "Qui accompagne Poutine ?"]
+    batch = embedder.embed_questions(words)
+    assert batch.shape == (3, embedder.dimension) and batch.dtype == np.float32
+    for row, word in zip(batch, words, strict=True):
+        assert float(row @ embedder.embed_question(word)) > 0.999
+    assert embedder.embed_questions([]).shape == (0, embedder.dimension)
+
+
 def test_batches_give_the_same_vectors_as_one_call() -> None:
     small_batches = load_embedder()
     small_batches._batch_size = 2  # type: ignore[attr-defined]
@@ -138,3 +147,5 @@ def test_sentence_transformers_model_from_a_local_folder(
     assert len(model.embed_query("Poutine")) == 384
     apple = model.embed_question("apple pie recipe with butter and flour")
     assert int(np.argmax(vectors @ apple)) == 2
+    batch = model.embed_questions(["treaty", "apple pie recipe with butter and flour"])
+    np.testing.assert_allclose(batch[1], apple, atol=1e-5)
