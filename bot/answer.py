@@ -273,10 +273,9 @@ def _stem(word: str) -> str:
 
 def _corpus_stem(lexical: LexicalIndex, word: str) -> str | None:
     """The vocabulary stem `word` stands for, "" for a stopword, None if none."""
-    stems = analyze(word)
-    if not stems:
+    stem = _stem(word)
+    if not stem:
         return ""
-    stem = stems[0]
     vocabulary = lexical.vocabulary()
     if stem in vocabulary:
         return stem
