@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 QUESTION ?= Qui accompagne Poutine ?
 
-.PHONY: setup demo test lint eval bench clean
+.PHONY: setup demo test lint eval bench model piaf clean
 
 # torch comes in through sentence-transformers: constraints.txt pins the CPU build, so
 # setup never pulls a multi-GB CUDA wheel.
@@ -35,10 +35,19 @@ test: lint
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/fresh.jsonl --min-accuracy 0.68 --min-refused 0.85
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/final.jsonl --min-accuracy 0.72 --min-refused 0.6
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/heldout.jsonl --min-accuracy 0.65 --min-refused 0.7
+	$(BIN)/newsbot eval --source tests/data/piaf/dev/corpus --qa tests/data/piaf/dev.jsonl --min-accuracy 0.5 --min-refused 0.5
 
 eval: setup
 	$(BIN)/newsbot index
 	$(BIN)/newsbot eval
+
+# The answer model (bot/data/answer_model.*) from the shipped question files; `piaf`
+# rebuilds tests/data/piaf from ../shared/data/piaf first (docs/calibration.md).
+model: setup
+	$(BIN)/newsbot train
+
+piaf: setup
+	$(BIN)/python -m bot.answer.piaf
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

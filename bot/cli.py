@@ -178,6 +178,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             for c in answer.citations
         ],
         "related": [asdict(c) for c in answer.related],
+        "confidence": answer.confidence,
     }
 
 
@@ -277,6 +278,12 @@ def discord_command(index_dir: Path | None) -> None:
 @cli.command("eval")
 @index_dir_option
 @click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Score against this folder of articles: its index is built once, then reused.",
+)
+@click.option(
     "--qa",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -311,6 +318,7 @@ def discord_command(index_dir: Path | None) -> None:
 )
 def eval_command(
     index_dir: Path | None,
+    source: Path | None,
     qa: Path | None,
     k: int,
     as_json: bool,
@@ -326,20 +334,17 @@ def eval_command(
     from bot.engine import Engine
     from bot.settings import PROJECT_ROOT
 
-    engine = Engine.load(_settings(index_dir))
+    settings = _settings(index_dir)
+    if source is not None:
+        settings = settings.with_overrides(index_dir=_corpus_index(settings, source))
+    engine = Engine.load(settings)
     if feedback is not None:
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
         return
     questions = evaluate.load_questions(qa or PROJECT_ROOT / "tests" / "data" / "gold.jsonl")
     if calibrate:
-        cuts = evaluate.calibrate(engine, questions, k=k)
-        names = {"fr": "min_confidence", "en": "min_confidence_en"}
-        for language, cut in cuts.items():
-            current = getattr(engine.options, names[language])
-            click.echo(f"{names[language]} = {cut:.4f}  (now {current})")
-        if not cuts:
-            click.echo("no question to calibrate on", err=True)
-            sys.exit(1)
+        cut = evaluate.calibrate(engine, questions, k=k)
+        click.echo(f"threshold = {cut:.4f}  (now {engine.model.abstainer.threshold:.4f})")
         return
     report = evaluate.run_evaluation(engine, questions, k=k, mode=mode)
     if as_json:
@@ -351,6 +356,52 @@ def eval_command(
         click.echo(f"floor missed: {line}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _corpus_index(settings: Settings, source: Path) -> Path:
+    """The index of `source` beside the main one, built or brought up to date."""
+    from index.chunk import ChunkSettings
+    from index.corpora import ensure_corpus_index
+    from index.embed import load_embedder
+
+    embedder = load_embedder(
+        settings.embedding_model,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+    )
+    chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
+    with _progress() as progress:
+        folder, report = ensure_corpus_index(
+            source, settings.index_dir.parent, embedder, chunking, progress
+        )
+    state = "reused" if report.up_to_date else "built"
+    click.echo(f"index of {source} {state} at {folder} ({report.articles} articles)", err=True)
+    return folder
+
+
+@cli.command("train")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the model (default: the package's bot/data, where newsbot loads it).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (default: the documented one).")
+def train_command(out: Path | None, seed: int | None) -> None:
+    """Fit the answer ranker and abstainer on the shipped question files (docs/calibration.md)."""
+    from bot.answer.train import SEED, run_training
+    from bot.settings import PROJECT_ROOT
+
+    settings = _settings(None)
+    logging.getLogger("newsbot").setLevel(min(logging.INFO, logging.getLogger().level))
+    summary = run_training(
+        PROJECT_ROOT,
+        out,
+        seed=SEED if seed is None else seed,
+        index_for=lambda source: _corpus_index(settings, source),
+        embedder_settings=settings,
+    )
+    click.echo(summary)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 
 from bot.answer import AnswerOptions, answer_question
+from bot.answer.ranker import AnswerModel, load_answer_model
 from bot.llm import LanguageModel, load_language_model
 from bot.models import Answer
 from bot.settings import Settings
@@ -32,11 +33,13 @@ class Engine:
         settings: Settings,
         embedder: VectorEmbeddings,
         *,
+        model: AnswerModel | None = None,
         llm: LanguageModel | None = None,
         options: AnswerOptions | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.model = model or load_answer_model()
         self.llm = llm
         self.options = options or AnswerOptions()
         self._loaded: _Loaded | None = None
@@ -44,13 +47,15 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
-        """Load the embedder (and the language model, if configured); the index loads lazily."""
+        """Load the answer model, the embedder (and the language model, if configured); the
+        index loads lazily."""
+        model = load_answer_model()  # checked first: a damaged model fails before any load
         embedder = load_embedder(
             settings.embedding_model,
             query_prefix=settings.query_prefix,
             passage_prefix=settings.passage_prefix,
         )
-        return cls(settings, embedder, llm=load_language_model(settings))
+        return cls(settings, embedder, model=model, llm=load_language_model(settings))
 
     def searcher(self) -> HybridSearcher:
         """The searcher over the live build, reloaded when `newsbot index` swapped it.
@@ -83,6 +88,7 @@ class Engine:
         return answer_question(
             question,
             self.searcher(),
+            self.model,
             k=k or self.settings.top_k,
             options=self.options,
             llm=self.llm,

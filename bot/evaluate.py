@@ -5,7 +5,6 @@ Also replays the 👎 / "mauvaise source" feedback log against the current engin
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import math
@@ -63,7 +62,7 @@ class QuestionResult:
     question: GoldQuestion
     answer: str
     abstained: bool
-    confidence: float | None  # the score compared with `AnswerOptions.min_confidence`
+    confidence: float | None  # the probability that the answer holds (None: nothing found)
     first_hit_rank: int | None  # rank of the first retrieved passage holding the answer
     citations: int
     good_citations: int  # citations whose snippet or passage holds the answer
@@ -341,53 +340,26 @@ def percentile(sorted_values: Sequence[float], p: float) -> float | None:
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
-def best_threshold(results: Sequence[QuestionResult], language: str | None = None) -> float | None:
-    """The threshold maximising answerable questions answered right + unanswerable refused.
+def calibrate(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> float:
+    """The abstention threshold that suits this corpus and question file.
 
-    `results` should come from a run that never abstains on confidence (`calibrate` does
-    that), so each answerable question's `correct` says whether its answer, if shown, holds
-    the fact. A question refused anyway (a how-many question with no such number…) stays
-    refused whatever the cut. Pass `language="fr"` for `min_confidence`, `"en"` for
-    `min_confidence_en`. Ties go to the lowest threshold: when it costs nothing, answer.
+    Runs the questions with abstention switched off, then picks the cut with the most
+    right answers plus refused unanswerable questions among those refusing at most a
+    tenth of the answerable ones (the rule the shipped threshold was chosen by; see
+    docs/calibration.md).
     """
-    scored = [r for r in results if r.confidence is not None and language in (None, r.language)]
-    if not scored:
-        return None
-    values = sorted(r.confidence for r in scored if r.confidence is not None)
-    # Candidates: below everything, between neighbours, above everything.
-    cuts = [
-        values[0] - 0.01,
-        *((a + b) / 2 for a, b in itertools.pairwise(values)),
-        values[-1] + 0.01,
-    ]
+    from bot.answer.learn import choose_threshold
 
-    def score(cut: float) -> int:
-        total = 0
-        for r in scored:
-            shown = not r.abstained and r.confidence is not None and r.confidence >= cut
-            total += (shown and r.correct) if r.question.answerable else not shown
-        return total
-
-    # Not rounded: two confidences 0.001 apart must not end up on the same side.
-    best: float = max(cuts, key=score)
-    return best
-
-
-def calibrate(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> dict[str, float]:
-    """Suggested `min_confidence` ("fr") and `min_confidence_en` ("en") for this corpus.
-
-    Runs the questions with abstention on confidence switched off, then picks each
-    language's cut with `best_threshold`. See docs/calibration.md.
-    """
-    options = replace(engine.options, min_confidence=-math.inf, min_confidence_en=-math.inf)
-    open_engine = Engine(engine.settings, engine.embedder, options=options)
+    model = engine.model
+    open_model = replace(model, abstainer=replace(model.abstainer, threshold=0.0))
+    open_engine = Engine(engine.settings, engine.embedder, model=open_model)
     report = run_evaluation(open_engine, questions, k=k)
-    out: dict[str, float] = {}
-    for language in ("fr", "en"):
-        cut = best_threshold(report.results, language=language)
-        if cut is not None:
-            out[language] = cut
-    return out
+    results = report.results
+    return choose_threshold(
+        [r.confidence or 0.0 for r in results],
+        [r.correct for r in results],
+        [r.question.answerable for r in results],
+    )
 
 
 # --- output ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from bot.evaluate import (
     GoldQuestion,
     QAFileError,
     QuestionResult,
-    best_threshold,
     build_report,
     calibrate,
     check_floors,
@@ -172,48 +171,20 @@ def test_json_and_table_have_every_column() -> None:
     assert len({len(line) for line in lines[1:]}) == 1  # aligned
 
 
-def test_best_threshold_separates_right_answers_from_unanswerable() -> None:
-    right = "Ouchakov"
-    results = [
-        result(gold(), answer=right, conf=0.9),
-        result(gold(), answer=right, conf=0.86),
-        result(gold(), answer=right, conf=0.80),  # right, but below two unanswerable ones
-        result(gold(), answer="Lavrov", conf=0.95),  # a wrong answer: refusing it costs 0
-        result(gold(expected=()), conf=0.83),
-        result(gold(expected=()), conf=0.82),
-        result(gold(expected=()), conf=0.70),
-        result(gold(expected=()), conf=0.99, abstained=True),  # refused by a type check
-    ]
-    assert best_threshold(results) == pytest.approx(0.845)
-    assert best_threshold([result(gold())]) is None  # no confidence recorded
-    assert best_threshold(results, language="en") is None  # every result here is French
-
-
-def test_best_threshold_ties_go_to_answering() -> None:
-    results = [
-        result(gold(), answer="Lavrov", conf=0.9),  # wrong: shown or refused, it scores 0
-        result(gold(expected=()), conf=0.8),
-    ]
-    assert best_threshold(results) == pytest.approx(0.85)
-
-
-def test_calibrate_suggests_thresholds_from_an_open_run(
+def test_calibrate_suggests_a_threshold_from_an_open_run(
     seed_index_dir: Path, embedder: VectorEmbeddings
 ) -> None:
     engine = Engine(Settings(index_dir=seed_index_dir), embedder)
     questions = [
         GoldQuestion("Qui accompagne Poutine ?", ("Lavrov",), ("002.txt",), ("who",), 1),
-        GoldQuestion("Qui est le conseiller de Poutine ?", ("Ouchakov",), ("000.txt",), (), 2),
-        GoldQuestion("Quelle est la recette de la blanquette de veau ?", (), (), (), 3),
-        GoldQuestion("Who travels with Putin?", ("Lavrov",), ("002.txt",), (), 4),
+        GoldQuestion("Quelle est la recette de la blanquette de veau ?", (), (), (), 2),
+        GoldQuestion("Qui a gagné le Tour de France 2023 ?", (), (), (), 3),
     ]
-    cuts = calibrate(engine, questions)
-    assert set(cuts) == {"fr", "en"}
+    cut = calibrate(engine, questions)
     report = run_evaluation(engine, questions)
-    confidence = {r.question.line: r.confidence for r in report.results}
-    # The French cut lets both right answers through and stops the off-topic question.
-    assert confidence[3] < cuts["fr"] <= min(confidence[1], confidence[2])
-    assert cuts["en"] <= confidence[4]
+    confidence = {r.question.line: r.confidence or 0.0 for r in report.results}
+    # The cut lets the right answer through and stops both off-topic questions.
+    assert max(confidence[2], confidence[3]) < cut <= confidence[1]
 
 
 # --- floors ---

@@ -1,0 +1,56 @@
+"""The optional language model's answer, its markers mapped to verbatim citations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.answer.candidates import Candidate
+from bot.answer.compose import Citations
+from bot.models import Answer
+from index.models import Hit
+
+if TYPE_CHECKING:
+    from bot.llm import LanguageModel
+
+_MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+
+
+def llm_answer(
+    question: str,
+    hits: list[Hit],
+    ranked: Sequence[Candidate],
+    language: str,
+    llm: LanguageModel,
+) -> Answer:
+    """The model's answer; each passage it cites is quoted by its best-ranked sentence."""
+    from bot.llm import UnsupportedAnswer, check_citations
+
+    text = llm.generate(question, [h.chunk.text for h in hits], language)
+    cited = check_citations(text, len(hits))
+    cites = Citations()
+    renumber: dict[int, int] = {}
+    for n in cited:
+        chunk = hits[n - 1].chunk
+        best = next((c for c in ranked if c.chunk.id == chunk.id), None)
+        if best is not None:  # every retrieved chunk has sentences; guard anyway
+            renumber[n] = cites.cite(best)
+    if not renumber:
+        raise UnsupportedAnswer("uncited", "the model cited no passage with a quotable sentence")
+    text = _MARKER.sub(lambda m: _renumbered(m.group(1), renumber), text)
+    return Answer(
+        question=question,
+        text=text,
+        abstained=False,
+        mode="llm",
+        language=language,
+        citations=tuple(cites.citations),
+        passages=tuple(cites.passages),
+    )
+
+
+def _renumbered(numbers: str, renumber: dict[int, int]) -> str:
+    """`[2, 3]` in the model's numbering -> `[1][2]` in the answer's citations."""
+    cited = [renumber[int(n)] for n in re.findall(r"\d+", numbers) if int(n) in renumber]
+    return "".join(f"[{n}]" for n in cited)

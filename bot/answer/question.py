@@ -1,0 +1,110 @@
+"""What a question asks: its kind, its terms and the names it asks about, read once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from index.lexical import LexicalIndex, analyze, fold_accents
+
+KINDS = ("who", "when", "where", "why", "count", "how", "what")
+_TOKEN = re.compile(r"\w+")
+# A proper name: a capitalised word (with its hyphenated parts: "Jong-un").
+_NAME = re.compile(r"\b[A-ZÀ-Ý][\w’'-]*\w")
+# What opens a question or a clause: a capitalised word there is no name.
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;«“\"(\[–—-])\W*$")
+
+
+@cache
+def answer_types() -> dict[str, dict[str, tuple[str, ...]]]:
+    """bot/data/answer_types.toml: question words and answer cues per kind of question."""
+    text = resources.files("bot.data").joinpath("answer_types.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return {
+        table: {kind: tuple(words) for kind, words in data[table].items()}
+        for table in ("question_words", "answer_cues")
+    }
+
+
+def folded_words(text: str) -> str:
+    """Folded words of `text` joined by single spaces and padded, for phrase lookups."""
+    return " " + " ".join(_TOKEN.findall(fold_accents(text).replace("'", " "))) + " "
+
+
+def question_kind(question: str) -> str | None:
+    """The kind of answer asked for, read from the first question word."""
+    words = folded_words(question)
+    found = [
+        (position, -len(phrase), kind)
+        for kind, phrases in answer_types()["question_words"].items()
+        for phrase in phrases
+        if (position := words.find(f" {phrase} ")) >= 0
+    ]
+    return min(found)[2] if found else None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as the features read it."""
+
+    text: str
+    language: str
+    kind: str | None
+    terms: tuple[str, ...]  # distinct index terms, question words dropped
+    terms_in_order: tuple[str, ...]  # every index term, in the question's order
+    weights: tuple[float, ...]  # IDF of each term in the corpus
+    names: tuple[str, ...]  # stems of the proper names it asks about
+    unknown_names: float  # share of those names the corpus never uses (typos forgiven)
+
+    @classmethod
+    def read(cls, text: str, language: str, lexical: LexicalIndex) -> Question:
+        in_order = tuple(analyze(text, query=True))
+        terms = tuple(dict.fromkeys(in_order))
+        names = proper_names(text)
+        unknown = sum(corpus_stem(lexical, n) is None for n in names)
+        return cls(
+            text=text,
+            language=language,
+            kind=question_kind(text),
+            terms=terms,
+            terms_in_order=in_order,
+            weights=tuple(lexical.idf(t) for t in terms),
+            names=names,
+            unknown_names=unknown / len(names) if names else 0.0,
+        )
+
+
+def proper_names(text: str) -> tuple[str, ...]:
+    """Stems of the capitalised words that do not open the text or one of its clauses."""
+    stems = [
+        stem
+        for m in _NAME.finditer(text)
+        if not _CLAUSE_START.search(text[: m.start()])
+        for part in re.split(r"[-’']", m.group())
+        if len(part) >= 3 and (stem := next(iter(analyze(part)), ""))
+    ]
+    return tuple(dict.fromkeys(stems))
+
+
+def corpus_stem(lexical: LexicalIndex, stem: str) -> str | None:
+    """The vocabulary stem `stem` stands for: itself, a longer word it begins, or a
+    spelling a typo or two away ("putin", "ushakov"); None if the corpus has none."""
+    vocabulary = lexical.vocabulary()
+    if stem in vocabulary:
+        return stem
+    if len(stem) < 4:
+        return None
+    longer = next((term for term in vocabulary if term.startswith(stem)), None)
+    if longer is not None:
+        return longer
+    allowed = 1 if len(stem) < 7 else 2
+    match = process.extractOne(
+        stem, vocabulary.keys(), scorer=DamerauLevenshtein.distance, score_cutoff=allowed
+    )
+    return None if match is None else str(match[0])
