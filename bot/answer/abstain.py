@@ -12,6 +12,7 @@ from bot.answer.features import CANDIDATE_FEATURES
 ABSTAIN_FEATURES = (
     "top_logit", "margin", "top_share", "top_dense", "top_coverage", "top_names_covered",
     "top_type_match", "max_dense", "max_coverage", "unknown_names", "english", "candidates",
+    "unknown_terms", "top_uncovered_idf",
 )  # fmt: skip
 _COLUMN = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _TYPE_MATCH = [
@@ -41,5 +42,17 @@ def ranking_features(
             top[_COLUMN["unknown_names"]],
             top[_COLUMN["english"]],
             math.log1p(len(logits)),
+            top[_COLUMN["unknown_terms"]],
+            top[_COLUMN["uncovered_idf"]],
         ]
     )
+
+
+def gives_asked_kind(logits: NDArray[np.float64], features: NDArray[np.float32]) -> bool:
+    """The best sentence gives the kind of answer asked: a date for "quand", a number for
+    "combien". The one rule kept: on the calib data it refused more unanswerable questions
+    at no cost in right answers (docs/calibration.md)."""
+    top = features[int(np.argmax(logits))]
+    if top[_COLUMN["kind_when"]] and not top[_COLUMN["when_x_date"]]:
+        return False
+    return not (top[_COLUMN["kind_count"]] and not top[_COLUMN["count_x_number"]])

@@ -34,6 +34,7 @@ CANDIDATE_FEATURES = (
     "position", "has_digit", "has_year", "when_cue", "count_cue", "why_cue", "new_name",
     "new_number", "names_covered", *(f"kind_{k}" for k in (*KINDS, "none")), "when_x_date",
     "count_x_number", "who_x_name", "where_x_name", "why_x_cue", "english", "unknown_names",
+    "unknown_terms", "uncovered_idf",
 )  # fmt: skip
 
 
@@ -105,6 +106,8 @@ def candidate_features(question: Question, candidates: list[Candidate]) -> NDArr
             "why_x_cue": float(question.kind == "why" and cues["why"]),
             "english": float(question.language == "en"),
             "unknown_names": question.unknown_names,
+            "unknown_terms": question.unknown_terms,
+            "uncovered_idf": _uncovered_idf(context, question),
         }
         rows.append([row[name] for name in CANDIDATE_FEATURES])
     return np.asarray(rows, dtype=np.float32)
@@ -179,6 +182,14 @@ def _new_name(text: str, question_terms: frozenset[str]) -> bool:
         (stem := next(iter(analyze(m.group())), "")) and stem not in question_terms
         for m in _NAME.finditer(text)
     )
+
+
+def _uncovered_idf(terms: frozenset[str], question: Question) -> float:
+    """How rare the rarest question term missing from the sentence is (1 = never used)."""
+    missing = [
+        w for t, w in zip(question.terms, question.weights, strict=True) if not _has_term(terms, t)
+    ]
+    return max(missing, default=0.0) / max(question.max_idf, 1e-6)
 
 
 def _names_covered(terms: frozenset[str], question: Question) -> float:

@@ -99,7 +99,7 @@ def fit_ranker(samples: Sequence[Sample], params: RankerParams, seed: int) -> Ra
 
 
 def fit_logistic(
-    x: Array, y: Array, l2: float = 1.0, steps: int = 50
+    x: Array, y: Array, l2: float = 1.0, steps: int = 50, weights: Array | None = None
 ) -> tuple[Array, Array, Array, float]:
     """L2-regularised logistic regression by Newton's method: (mean, scale, weights, bias)."""
     mean, scale = _standardise(x)
@@ -107,10 +107,11 @@ def fit_logistic(
     w = np.zeros(xs.shape[1])
     penalty = np.full(xs.shape[1], l2)
     penalty[-1] = 0.0
+    sw = np.ones(len(y)) if weights is None else weights
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(xs @ w)))
-        gradient = xs.T @ (p - y) + penalty * w
-        hessian = (xs.T * (p * (1 - p))) @ xs + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        gradient = xs.T @ (sw * (p - y)) + penalty * w
+        hessian = (xs.T * (sw * p * (1 - p))) @ xs + np.diag(penalty) + 1e-9 * np.eye(len(w))
         w -= np.linalg.solve(hessian, gradient)
     return mean, scale, w[:-1], float(w[-1])
 
@@ -120,24 +121,28 @@ def choose_threshold(
     right: Sequence[bool],
     answerable: Sequence[bool],
     max_answerable_refused: float = 0.10,
+    weights: Sequence[float] | None = None,
 ) -> float:
     """The cut with the most right answers plus refused unanswerable questions, among those
     that refuse at most `max_answerable_refused` of the answerable ones."""
     p = np.asarray(probabilities)
     ok = np.asarray(right)
     has = np.asarray(answerable)
-    best: tuple[int, float] | None = None
+    w = np.ones(len(p)) if weights is None else np.asarray(weights, dtype=float)
+    best: tuple[float, float] | None = None
     for cut in sorted({0.0, *p.tolist()}):
         answered = p >= cut
-        refused_share = (~answered & has).sum() / max(has.sum(), 1)
-        if refused_share > max_answerable_refused:
+        refused_share = w[~answered & has].sum() / max(w[has].sum(), 1e-12)
+        if refused_share > max_answerable_refused + 1e-12:
             break
-        gained = int((answered & ok).sum() + (~answered & ~has).sum())
+        gained = float(w[answered & ok].sum() + w[~answered & ~has].sum())
         if best is None or gained > best[0]:
             best = (gained, cut)
     return 0.0 if best is None else best[1]
 
 
-def abstainer_from(x: Array, y: Array, threshold: float, l2: float = 1.0) -> Abstainer:
-    mean, scale, weights, bias = fit_logistic(x, y, l2)
-    return Abstainer(mean, scale, weights, bias, threshold)
+def abstainer_from(
+    x: Array, y: Array, threshold: float, l2: float = 1.0, weights: Array | None = None
+) -> Abstainer:
+    mean, scale, coefficients, bias = fit_logistic(x, y, l2, weights=weights)
+    return Abstainer(mean, scale, coefficients, bias, threshold)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ class Question:
     weights: tuple[float, ...]  # IDF of each term in the corpus
     names: tuple[str, ...]  # stems of the proper names it asks about
     unknown_names: float  # share of those names the corpus never uses (typos forgiven)
+    unknown_terms: float  # IDF-weighted share of its terms the corpus never uses
+    max_idf: float  # the IDF a term the corpus never uses gets: log(1 + articles)
 
     @classmethod
     def read(cls, text: str, language: str, lexical: LexicalIndex) -> Question:
@@ -68,15 +71,20 @@ class Question:
         terms = tuple(dict.fromkeys(in_order))
         names = proper_names(text)
         unknown = sum(corpus_stem(lexical, n) is None for n in names)
+        weights = tuple(lexical.idf(t) for t in terms)
+        vocabulary = lexical.vocabulary()
+        missing = sum(w for t, w in zip(terms, weights, strict=True) if t not in vocabulary)
         return cls(
             text=text,
             language=language,
             kind=question_kind(text),
             terms=terms,
             terms_in_order=in_order,
-            weights=tuple(lexical.idf(t) for t in terms),
+            weights=weights,
             names=names,
             unknown_names=unknown / len(names) if names else 0.0,
+            unknown_terms=missing / sum(weights) if weights else 0.0,
+            max_idf=math.log1p(max(lexical.size, 1)),
         )
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.answer.abstain import ABSTAIN_FEATURES, ranking_features
+from bot.answer.abstain import ABSTAIN_FEATURES, gives_asked_kind, ranking_features
 from bot.answer.gather import gather
 from bot.answer.learn import RankerParams, Sample, abstainer_from, choose_threshold, fit_ranker
-from bot.answer.ranker import AnswerModel, Ranker, save_answer_model
+from bot.answer.ranker import Abstainer, AnswerModel, Ranker, save_answer_model
 from bot.evaluate import GoldQuestion, holds_fact, load_questions
 from bot.question import clean_question, detect_language
 from bot.settings import Settings
@@ -91,28 +91,36 @@ class Figures:
     top1: float  # answerable questions whose best sentence holds the answer, refusals aside
 
 
-def abstain_rows(ranker: Ranker, samples: Sequence[Sample]) -> tuple[Array, NDArray[np.bool_]]:
-    """Abstainer inputs (NaN where a question found nothing) and whether the best
-    sentence holds the answer."""
+def abstain_rows(
+    ranker: Ranker, samples: Sequence[Sample]
+) -> tuple[Array, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per question: the abstainer's inputs (NaN where nothing was found), whether the
+    best sentence holds the answer, and whether it gives the kind of answer asked."""
     rows = np.full((len(samples), len(ABSTAIN_FEATURES)), np.nan)
     right = np.zeros(len(samples), dtype=bool)
+    kind = np.zeros(len(samples), dtype=bool)
     for i, s in enumerate(samples):
         if len(s.labels):
             logits = ranker.logits(s.features)
             rows[i] = ranking_features(logits, s.features)
             right[i] = bool(s.labels[int(np.argmax(logits))])
-    return rows, right
+            kind[i] = gives_asked_kind(logits, s.features)
+    return rows, right, kind
+
+
+def _probabilities(abstainer: Abstainer, rows: Array, kind: NDArray[np.bool_]) -> Array:
+    """P(answer) per question; 0 where nothing was found or the kind asked is missing."""
+    return np.array(
+        [
+            abstainer.probability(row) if ok and not np.isnan(row).any() else 0.0
+            for row, ok in zip(rows, kind, strict=True)
+        ]
+    )
 
 
 def figures(model: AnswerModel, samples: Sequence[Sample]) -> Figures:
-    x, right = abstain_rows(model.ranker, samples)
-    answered = np.array(
-        [
-            not np.isnan(row).any()
-            and model.abstainer.probability(row) >= model.abstainer.threshold
-            for row in x
-        ]
-    )
+    rows, right, kind = abstain_rows(model.ranker, samples)
+    answered = _probabilities(model.abstainer, rows, kind) >= max(model.abstainer.threshold, 1e-9)
     has = np.array([s.answerable for s in samples])
     n_has = max(int(has.sum()), 1)
     n_not = max(int((~has).sum()), 1)
@@ -125,28 +133,35 @@ def figures(model: AnswerModel, samples: Sequence[Sample]) -> Figures:
     )
 
 
+def corpus_weights(corpora: Sequence[str]) -> Array:
+    """Weights under which each corpus counts as much as any other, whatever its size."""
+    names, index, counts = np.unique(np.asarray(corpora), return_inverse=True, return_counts=True)
+    return len(corpora) / (len(names) * counts[index])  # type: ignore[no-any-return]
+
+
 def fit_model(
     ranker_samples: Sequence[Sample],
     abstainer_samples: Sequence[Sample],
+    corpora: Sequence[str],
     params: RankerParams,
     seed: int = SEED,
 ) -> AnswerModel:
+    """The ranker on its samples; the abstainer and its threshold on the others (each
+    corpus weighted equally, `corpora[i]` naming the corpus of `abstainer_samples[i]`)."""
     ranker = fit_ranker(ranker_samples, params, seed)
-    x, right = abstain_rows(ranker, abstainer_samples)
+    rows, right, kind = abstain_rows(ranker, abstainer_samples)
     has = np.array([s.answerable for s in abstainer_samples])
-    usable = [not np.isnan(row).any() for row in x]
-    fitted = abstainer_from(x[usable], right[usable].astype(float), threshold=0.5)
-    probabilities = [
-        fitted.probability(row) if ok else 0.0 for row, ok in zip(x, usable, strict=True)
-    ]
-    threshold = choose_threshold(probabilities, list(right & has), list(has))
-    abstainer = replace(fitted, threshold=threshold)
+    weights = corpus_weights(corpora)
+    usable = ~np.isnan(rows).any(axis=1)
+    fitted = abstainer_from(rows[usable], right[usable].astype(float), 0.5, weights=weights[usable])
+    probabilities = _probabilities(fitted, rows, kind).tolist()
+    threshold = choose_threshold(probabilities, list(right & has), list(has), weights=list(weights))
     manifest = {
         "seed": seed,
         "ranker": asdict(params),
-        "threshold_rule": "most right + refused, answerable refused <= 0.10",
+        "threshold_rule": "most right + refused; answerable refused <= 0.10; corpora equal",
     }
-    return AnswerModel(ranker, abstainer, SECOND_SHARE, manifest)
+    return AnswerModel(ranker, replace(fitted, threshold=threshold), SECOND_SHARE, manifest)
 
 
 def data_hash(sets: Sequence[TrainingSet]) -> str:
@@ -221,7 +236,8 @@ def run_training(
     def pick(role: str) -> list[Sample]:
         return [x for s in sets[role] for x in collected[s.name]]
 
-    model = fit_model(pick("ranker"), pick("abstainer"), RankerParams(), seed)
+    corpora = [str(s.source) for s in sets["abstainer"] for _ in collected[s.name]]
+    model = fit_model(pick("ranker"), pick("abstainer"), corpora, RankerParams(), seed)
     scores = {name: dump_figures(figures(model, samples)) for name, samples in collected.items()}
     folder = out or default_model_dir()
     folder.mkdir(parents=True, exist_ok=True)
