@@ -48,11 +48,15 @@ def ranking_features(
     )
 
 
-def gives_asked_kind(logits: NDArray[np.float64], features: NDArray[np.float32]) -> bool:
-    """The best sentence gives the kind of answer asked: a date for "quand", a number for
-    "combien". The one rule kept: on the calib data it refused more unanswerable questions
-    at no cost in right answers (docs/calibration.md)."""
+def passes_checks(logits: NDArray[np.float64], features: NDArray[np.float32]) -> bool:
+    """The two rules kept, because on the calib data each refused more unanswerable
+    questions at no cost in right answers (docs/calibration.md): the best sentence gives
+    the kind of answer asked (a date for "quand", a number for "combien"), and the corpus
+    uses every name the question asks about ("la réaction du Japon" over articles that
+    never name Japan is refused)."""
     top = features[int(np.argmax(logits))]
+    if top[_COLUMN["unknown_names"]] > 0:
+        return False
     if top[_COLUMN["kind_when"]] and not top[_COLUMN["when_x_date"]]:
         return False
     return not (top[_COLUMN["kind_count"]] and not top[_COLUMN["count_x_number"]])

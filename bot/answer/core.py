@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answer.abstain import gives_asked_kind, ranking_features
+from bot.answer.abstain import passes_checks, ranking_features
 from bot.answer.candidates import Candidate
 from bot.answer.compose import choose_quotes, quoted_answer, refusal
 from bot.answer.gather import gather
@@ -74,7 +74,7 @@ def answer_question(
         except LanguageModelError as exc:
             log.warning("language model answer rejected: %s", exc)
             note = message("answer", "llm_replaced", language, reason=str(exc))
-    if probability < model.abstainer.threshold or not gives_asked_kind(logits, found.features):
+    if probability < model.abstainer.threshold or not passes_checks(logits, found.features):
         return refusal(cleaned, language, [c for c, _ in ranked[: o.related]], probability, note)
     groups = choose_quotes(ranked, model.second_share, o.max_sentences)
     return quoted_answer(cleaned, language, groups, probability, note)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.answer.abstain import ABSTAIN_FEATURES, gives_asked_kind, ranking_features
+from bot.answer.abstain import ABSTAIN_FEATURES, passes_checks, ranking_features
 from bot.answer.gather import gather
 from bot.answer.learn import RankerParams, Sample, abstainer_from, choose_threshold, fit_ranker
 from bot.answer.ranker import Abstainer, AnswerModel, Ranker, save_answer_model
@@ -104,7 +104,7 @@ def abstain_rows(
             logits = ranker.logits(s.features)
             rows[i] = ranking_features(logits, s.features)
             right[i] = bool(s.labels[int(np.argmax(logits))])
-            kind[i] = gives_asked_kind(logits, s.features)
+            kind[i] = passes_checks(logits, s.features)
     return rows, right, kind
 
 
