@@ -69,7 +69,9 @@ class Question:
     def read(cls, text: str, language: str, lexical: LexicalIndex) -> Question:
         in_order = tuple(analyze(text, query=True))
         terms = tuple(dict.fromkeys(in_order))
-        names = proper_names(text)
+        # An English question over French articles spells names its own way ("Korea" for
+        # "Corée"): only a French question's names are checked against the corpus.
+        names = proper_names(text) if language != "en" else ()
         unknown = sum(corpus_stem(lexical, n) is None for n in names)
         weights = tuple(lexical.idf(t) for t in terms)
         vocabulary = lexical.vocabulary()
