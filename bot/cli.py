@@ -58,6 +58,7 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
     from index.build import build_index
     from index.chunk import ChunkSettings
     from index.embed import load_embedder
+    from index.source_files import SourceLimits
 
     settings = _settings(index_dir, source_dir=source)
     # Builds report what they skip and how far they are, verbose or not.
@@ -75,6 +76,9 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
             ChunkSettings(settings.chunk_size, settings.chunk_overlap),
             rebuild=rebuild,
             progress=progress,
+            limits=SourceLimits(
+                settings.max_file_bytes, settings.max_line_chars, settings.max_word_chars
+            ),
         )
     if report.up_to_date:  # a fresh build already logged each skipped file as it read it
         for skipped in report.skipped:
