@@ -80,9 +80,7 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
                 settings.max_file_bytes, settings.max_line_chars, settings.max_word_chars
             ),
         )
-    if report.up_to_date:  # a fresh build already logged each skipped file as it read it
-        for skipped in report.skipped:
-            click.echo(f"skipped {skipped.origin}: {skipped.reason}", err=True)
+    # Every skipped file was logged by the build, up to date or not (index/build.py).
     state = "up to date" if report.up_to_date else "built"
     click.echo(
         f"index {state} at {settings.index_dir}: {report.added} added, {report.changed} changed, "

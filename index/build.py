@@ -258,12 +258,17 @@ def build_index(
     with build_lock(index_dir):
         manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
         if manifest is not None:
+            # What this run found unreadable was logged above; the rest is the build's.
+            known = {s.origin for s in unreadable}
+            kept = [Skipped(o, r) for o, r in manifest.skipped.items() if o not in known]
+            for item in kept:
+                log.warning("skipped %s: %s", item.origin, item.reason)
             return BuildReport(
                 added=0,
                 changed=0,
                 removed=0,
                 unchanged=manifest.article_count,
-                skipped=tuple(Skipped(o, r) for o, r in manifest.skipped.items()),
+                skipped=tuple(sorted(kept + unreadable, key=lambda s: s.origin)),
                 articles=manifest.article_count,
                 chunks=manifest.chunk_count,
                 embedded=0,

@@ -275,9 +275,23 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
 
 
 def _remove_leftovers(index_dir: Path) -> None:
+    """Half-written builds, and complete ones a kill stopped before CURRENT named them."""
     builds = index_dir / "builds"
-    if builds.is_dir():
-        for path in builds.glob(".tmp-*"):
+    if not builds.is_dir():
+        return
+    for path in builds.glob(".tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    try:
+        live = current_build_id(index_dir)
+    except IndexCorruptError:
+        return  # a damaged pointer: the next build replaces it, keep everything till then
+    if live is None:
+        return
+    # Build ids start with their time: one made after the live build never served anyone.
+    # (Same-second ids cannot be ordered, so those are left for the next build's prune.)
+    for path in builds.iterdir():
+        name = path.name
+        if _BUILD_ID.fullmatch(name) and name[:15] > live[:15]:
             shutil.rmtree(path, ignore_errors=True)
 
 

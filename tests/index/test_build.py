@@ -452,3 +452,16 @@ def test_a_flipped_byte_in_the_live_index_is_rebuilt_not_up_to_date(
     texts = [a.text for a in load(seed_index_copy, counting).articles.values()]
     assert any("Sergueï Lavrov" in t for t in texts)
     assert not any("Tergueï" in t for t in texts)
+
+
+def test_up_to_date_run_counts_the_files_it_warned_about(
+    seed_index_copy: Path, seed_dir: Path, tmp_path: Path, embedder: VectorEmbeddings
+) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(seed_dir, sources)
+    os.mkfifo(sources / "pipe.txt")
+
+    report = build_index(sources, seed_index_copy, embedder, SETTINGS)
+
+    assert report.up_to_date
+    assert [s.origin for s in report.skipped] == ["pipe.txt"]

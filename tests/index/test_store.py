@@ -308,3 +308,20 @@ def test_one_flipped_byte_in_any_index_file_is_detected(
             else:
                 undetected.append((name, offset))
     assert undetected == []
+
+
+def test_a_build_killed_before_the_pointer_switch_is_removed_by_the_next_run(
+    seed_index_copy: Path,
+) -> None:
+    live = build_folder(seed_index_copy)
+    # What a kill between `os.rename(tmp, final)` and `os.replace(CURRENT)` leaves.
+    orphan = live.parent / ("29991231T235959-" + "0" * 8)
+    shutil.copytree(live, orphan)
+    older = live.parent / ("20000101T000000-" + "1" * 8)  # a previous build readers may use
+    shutil.copytree(live, older)
+
+    with build_lock(seed_index_copy):
+        pass
+
+    assert not orphan.exists()
+    assert live.is_dir() and older.is_dir()
