@@ -200,13 +200,19 @@ def render_answer_text(answer: Answer, color: bool) -> str:
     return "\n".join(lines)
 
 
-def _questions(question: str | None) -> Iterator[str]:
+def _questions(question: str | None) -> Iterator[tuple[str, bool]]:
+    """(question, whether it held undecodable bytes): argv, or each line of stdin."""
+    from bot.question import decode_input_line, has_undecodable
+
     if question is not None:
-        yield question
+        yield question, has_undecodable(question)
         return
-    for line in sys.stdin:
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line, replaced = decode_input_line(raw)
+        if replaced:
+            click.echo(f"warning: line {number}: bytes that are not UTF-8 replaced by �", err=True)
         if line.strip():
-            yield line.rstrip("\n")
+            yield line, replaced
 
 
 @cli.command("ask")
@@ -221,7 +227,8 @@ def ask_command(index_dir: Path | None, question: str | None, k: int | None, as_
     engine = Engine.load(_settings(index_dir))
     color = sys.stdout.isatty()
     failed = False
-    for q in _questions(question):
+    for q, undecodable in _questions(question):
+        failed = failed or undecodable
         try:
             answer = engine.answer(q, k)
         except NewsbotError as exc:
@@ -237,7 +244,7 @@ def ask_command(index_dir: Path | None, question: str | None, k: int | None, as_
             click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
         else:
             click.echo(render_answer_text(answer, color) + "\n")
-    if failed and question is not None:
+    if failed:
         sys.exit(1)
 
 

@@ -30,8 +30,13 @@ def _terminal_lines(history_file: Path) -> Iterator[str]:
 
 
 def _piped_lines() -> Iterator[str]:
-    for line in sys.stdin:
-        yield line.rstrip("\n")
+    from bot.question import decode_input_line
+
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line, replaced = decode_input_line(raw)
+        if replaced:
+            click.echo(f"warning: line {number}: bytes that are not UTF-8 replaced by �", err=True)
+        yield line
 
 
 def render_sources(answer: Answer) -> str:
