@@ -694,21 +694,26 @@ def _llm_answer(
     question: str, hits: list[Hit], ranked: list[_Sentence], language: str, llm: LanguageModel
 ) -> Answer:
     """The model's answer, its markers mapped to the best sentence of each cited passage."""
-    from bot.llm import UnsupportedAnswer, check_citations
+    from bot.llm import UnsupportedAnswer, prompt_instructions
+    from bot.llm_check import best_support, check_reply
 
-    text = llm.generate(question, [h.chunk.text for h in hits], language)
-    cited = check_citations(text, len(hits))
+    passages = [h.chunk.text for h in hits]
+    text = llm.generate(question, passages, language)
+    instructions = prompt_instructions(llm.prompts, language, len(hits))
+    checked = check_reply(text, passages, instructions)  # every sentence, or it raises
     cites = _Citations()
     renumber: dict[int, int] = {}
-    for n in cited:
+    for n in checked.cited:
         chunk = hits[n - 1].chunk
         in_chunk = [s for s in ranked if s.chunk.id == chunk.id]
         if not in_chunk:  # every retrieved chunk has sentences; guard anyway
             continue
-        renumber[n] = cites.cite(in_chunk[0])
+        # The card quotes the sentence that supports the claim, not the passage's best.
+        best = best_support(checked.claims.get(n, ()), [s.text for s in in_chunk])
+        renumber[n] = cites.cite(in_chunk[best])
     if not renumber:
         raise UnsupportedAnswer("uncited", "the model cited no passage with a quotable sentence")
-    text = _MARKER.sub(lambda m: _renumbered(m.group(1), renumber), text)
+    text = _MARKER.sub(lambda m: _renumbered(m.group(1), renumber), checked.text)
     return Answer(
         question=question,
         text=text,
