@@ -185,18 +185,20 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 def render_answer_text(answer: Answer, color: bool) -> str:
     """Plain-text rendering for the terminal: the answer, then numbered sources."""
+    from bot.literal_markers import answer_display_text
+    from bot.literal_markers import escape_literal_markers as shown
     from bot.prompts import message
 
-    lines = [answer.text]
+    lines = [answer_display_text(answer)]
     if answer.note:
         lines.append(click.style(answer.note, fg="yellow") if color else answer.note)
     for c in answer.citations:
         head = f"[{c.n}] {c.title} — {c.source}"
         lines.append(click.style(head, bold=True) if color else head)
-        lines.append(f"    « {c.snippet} »")
+        lines.append(f"    « {shown(c.snippet)} »")
     if answer.related:
         lines.append(message("answer", "related_intro", answer.language))
-        lines.extend(f"  - {c.title} — {c.source}: « {c.snippet} »" for c in answer.related)
+        lines.extend(f"  - {c.title} — {c.source}: « {shown(c.snippet)} »" for c in answer.related)
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from bot.literal_markers import answer_display_text, escape_literal_markers
 from bot.models import Answer, Citation, Passage
 from bot.prompts import read_prompt_file
 from bot.settings import PROJECT_ROOT
@@ -166,8 +167,9 @@ def escape_discord(text: str) -> str:
 
 # --- sentences and markers ------------------------------------------------------------
 
-_MARKER = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
-_MARKER_RE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# An escaped "\[3]" is an article's own text (bot/literal_markers.py), not a marker.
+_MARKER = r"(?<!\\)\[\d+(?:\s*[,;]\s*\d+)*\]"
+_MARKER_RE = re.compile(r"(?<!\\)\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # Sentence end: punctuation, closing quotes, then the citation markers that belong to it.
 _SENTENCE_END = re.compile(rf"[.!?…]+(?:\s?[»\"”’)])*(?:[ \t\u00a0]*{_MARKER})*\s+")
 _ABBREVIATION = re.compile(
@@ -262,7 +264,7 @@ def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
             title=title,
             footer="",
             colour=ABSTENTION_COLOUR,
-            pieces=split_sentences(answer.text.strip()),
+            pieces=split_sentences(answer_display_text(answer).strip()),
             lead_out=texts.related_intro if cards else "",
             cards=cards,
         )
@@ -274,7 +276,7 @@ def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
         title=title,
         footer=_trim_words(footer, FOOTER_LIMIT),
         colour=ANSWER_COLOUR,
-        pieces=split_sentences(answer.text.strip()),
+        pieces=split_sentences(answer_display_text(answer).strip()),
         lead_out="",
         cards=[_card(c, texts, related=False) for c in answer.citations],
     )
@@ -291,7 +293,7 @@ def _card(citation: Citation, texts: DiscordTexts, *, related: bool) -> _Card:
         name = prefix + _escaped_within(title, FIELD_NAME_LIMIT - len(prefix))
     # Only the start can fit on a card: twice the limit holds every sentence that might
     # (a sentence cut at the end of this prefix is longer than the limit, so never shown).
-    quote = _one_line(citation.snippet)
+    quote = escape_literal_markers(_one_line(citation.snippet))
     sentences = split_sentences(quote[: 2 * FIELD_VALUE_LIMIT])
     pieces = _fitting_prefix(sentences, FIELD_VALUE_LIMIT)
     return _Card(
@@ -511,7 +513,7 @@ def _passage_embeds(passage: Passage, texts: DiscordTexts) -> list[EmbedPayload]
     lines = _source_lines(passage.source, passage.url, texts)
     source_line = next((s for s in lines if len(s) <= _SOURCE_LINE_MAX), lines[-1])
     budget = max(_MIN_PASSAGE_BUDGET, DESCRIPTION_LIMIT - len(source_line) - 2)
-    chunks = _chunk_sentences(passage.text.strip(), budget)
+    chunks = _chunk_sentences(escape_literal_markers(passage.text.strip()), budget)
     link = _safe_url(passage.url)
     embeds: list[EmbedPayload] = []
     for i, chunk in enumerate(chunks):

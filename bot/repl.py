@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bot.engine import Engine
+from bot.literal_markers import escape_literal_markers
 from bot.models import Answer
 from bot.prompts import message
 from index.errors import InvalidQuestionError, NewsbotError
@@ -42,7 +43,9 @@ def _piped_lines() -> Iterator[str]:
 def render_sources(answer: Answer) -> str:
     if not answer.passages:
         return message("repl", "no_sources", answer.language)
-    return "\n\n".join(f"[{p.n}] {p.title} — {p.source}\n{p.text}" for p in answer.passages)
+    return "\n\n".join(
+        f"[{p.n}] {p.title} — {p.source}\n{escape_literal_markers(p.text)}" for p in answer.passages
+    )
 
 
 def run_repl(
