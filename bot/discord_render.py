@@ -165,6 +165,16 @@ def escape_discord(text: str) -> str:
     return _MASS_MENTION.sub(lambda m: "@" + _ZERO_WIDTH_SPACE + m.group(1), text)
 
 
+_MENTION_FORM = re.compile(r"<(?=[@#]|t:|/|a?:)")
+
+
+def inert_plain_text(text: str) -> str:
+    """Text for places that render no markdown (footers): mentions and pings broken by a
+    zero-width space, so nothing pings or looks as if it could, and no backslash shows."""
+    text = _MENTION_FORM.sub("<" + _ZERO_WIDTH_SPACE, text)
+    return _MASS_MENTION.sub(lambda m: "@" + _ZERO_WIDTH_SPACE + m.group(1), text)
+
+
 # --- sentences and markers ------------------------------------------------------------
 
 # An escaped "\[3]" is an article's own text (bot/literal_markers.py), not a marker.
@@ -270,7 +280,8 @@ def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
         )
     footer = texts.footer_llm if answer.mode == "llm" else texts.footer_extractive
     if answer.note:
-        footer = f"{footer} · {_one_line(answer.note)}"
+        # The note can carry text the LLM server controls: no ping may even look possible.
+        footer = f"{footer} · {inert_plain_text(_one_line(answer.note))}"
     return _layout(
         texts=texts,
         title=title,
@@ -337,6 +348,7 @@ def _safe_url(url: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     safe = url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    safe = _MASS_MENTION.sub(lambda m: "%40" + m.group(1), safe)  # "@everyone" in a path
     return safe if len(safe) <= MAX_URL_CHARS else None
 
 
