@@ -107,7 +107,7 @@ def test_the_card_is_the_sentence_that_supports_the_claim() -> None:
 def test_lexical_support_check_on_the_measured_claims() -> None:
     """docs/llm-check.md: the figures MIN_COVERAGE was chosen on."""
     articles = {p.name[:3]: p.read_text(encoding="utf-8") for p in (ROOT / "seeds").glob("*.txt")}
-    lines = (ROOT / "tests/data/llm_claims.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (ROOT / "tests/data/llm-check/claims.jsonl").read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines]
     verdicts = [
         (row["supported"], support_problem(row["claim"], [articles[row["article"]]]) is None)
