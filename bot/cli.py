@@ -58,6 +58,7 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
     from index.build import build_index
     from index.chunk import ChunkSettings
     from index.embed import load_embedder
+    from index.source_files import SourceLimits
 
     settings = _settings(index_dir, source_dir=source)
     # Builds report what they skip and how far they are, verbose or not.
@@ -75,10 +76,11 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
             ChunkSettings(settings.chunk_size, settings.chunk_overlap),
             rebuild=rebuild,
             progress=progress,
+            limits=SourceLimits(
+                settings.max_file_bytes, settings.max_line_chars, settings.max_word_chars
+            ),
         )
-    if report.up_to_date:  # a fresh build already logged each skipped file as it read it
-        for skipped in report.skipped:
-            click.echo(f"skipped {skipped.origin}: {skipped.reason}", err=True)
+    # Every skipped file was logged by the build, up to date or not (index/build.py).
     state = "up to date" if report.up_to_date else "built"
     click.echo(
         f"index {state} at {settings.index_dir}: {report.added} added, {report.changed} changed, "
@@ -184,28 +186,36 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 def render_answer_text(answer: Answer, color: bool) -> str:
     """Plain-text rendering for the terminal: the answer, then numbered sources."""
+    from bot.literal_markers import answer_display_text
+    from bot.literal_markers import escape_literal_markers as shown
     from bot.prompts import message
 
-    lines = [answer.text]
+    lines = [answer_display_text(answer)]
     if answer.note:
         lines.append(click.style(answer.note, fg="yellow") if color else answer.note)
     for c in answer.citations:
         head = f"[{c.n}] {c.title} — {c.source}"
         lines.append(click.style(head, bold=True) if color else head)
-        lines.append(f"    « {c.snippet} »")
+        lines.append(f"    « {shown(c.snippet)} »")
     if answer.related:
         lines.append(message("answer", "related_intro", answer.language))
-        lines.extend(f"  - {c.title} — {c.source}: « {c.snippet} »" for c in answer.related)
+        lines.extend(f"  - {c.title} — {c.source}: « {shown(c.snippet)} »" for c in answer.related)
     return "\n".join(lines)
 
 
-def _questions(question: str | None) -> Iterator[str]:
+def _questions(question: str | None) -> Iterator[tuple[str, bool]]:
+    """(question, whether it held undecodable bytes): argv, or each line of stdin."""
+    from bot.question import decode_input_line, has_undecodable
+
     if question is not None:
-        yield question
+        yield question, has_undecodable(question)
         return
-    for line in sys.stdin:
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line, replaced = decode_input_line(raw)
+        if replaced:
+            click.echo(f"warning: line {number}: bytes that are not UTF-8 replaced by �", err=True)
         if line.strip():
-            yield line.rstrip("\n")
+            yield line, replaced
 
 
 @cli.command("ask")
@@ -220,7 +230,8 @@ def ask_command(index_dir: Path | None, question: str | None, k: int | None, as_
     engine = Engine.load(_settings(index_dir))
     color = sys.stdout.isatty()
     failed = False
-    for q in _questions(question):
+    for q, undecodable in _questions(question):
+        failed = failed or undecodable
         try:
             answer = engine.answer(q, k)
         except NewsbotError as exc:
@@ -236,7 +247,7 @@ def ask_command(index_dir: Path | None, question: str | None, k: int | None, as_
             click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
         else:
             click.echo(render_answer_text(answer, color) + "\n")
-    if failed and question is not None:
+    if failed:
         sys.exit(1)
 
 

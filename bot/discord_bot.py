@@ -43,7 +43,7 @@ from bot.discord_render import (
     render_wait_notice,
     thread_name,
 )
-from bot.feedback import FeedbackKind, FeedbackLog, make_feedback_record
+from bot.feedback import FeedbackKind, FeedbackLog, FeedbackSaltError, make_feedback_record
 from bot.models import Answer
 from bot.ratelimit import Admission, QuestionGate
 from bot.settings import Settings
@@ -286,14 +286,33 @@ class NewsBot(discord.Client):
                 return
             reply_texts = self._prompts.for_language(reply.language)
             key = self._answers.add(reply, interaction.user.id)
+            # Rendering a heavy answer takes CPU: keep it off the event loop (heartbeats).
+            payload = await asyncio.to_thread(render_answer_embed, reply, reply_texts)
             await interaction.followup.send(
-                embed=discord.Embed.from_dict(render_answer_embed(reply, reply_texts)),
+                embed=discord.Embed.from_dict(payload),
                 view=answer_view(reply, key, reply_texts),
                 ephemeral=private,
                 allowed_mentions=NO_MENTIONS,
             )
         except discord.HTTPException as exc:
             log.error("could not send the answer to /ask: %s", exc)
+            await self._tell_answer_failed(interaction, texts)
+
+    async def _tell_answer_failed(self, interaction: Interaction, texts: DiscordTexts) -> None:
+        """One more try, on another endpoint, so the user is not left on "thinking…"."""
+        notice = render_notice(texts.error)
+        try:
+            await interaction.edit_original_response(
+                content=notice, embed=None, view=None, allowed_mentions=NO_MENTIONS
+            )
+            log.info("told the user their answer could not be sent")
+            return
+        except discord.HTTPException as exc:
+            log.error("could not replace the 'thinking' message either: %s", exc)
+        try:
+            await interaction.followup.send(notice, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.error("could not tell the user their answer failed: %s", exc)
 
     async def on_message(self, message: discord.Message) -> None:
         """A message mentioning the bot (or a DM, if enabled) is a question."""
@@ -338,7 +357,8 @@ class NewsBot(discord.Client):
             return
         reply_texts = self._prompts.for_language(reply.language)
         key = self._answers.add(reply, message.author.id)
-        embed = discord.Embed.from_dict(render_answer_embed(reply, reply_texts))
+        payload = await asyncio.to_thread(render_answer_embed, reply, reply_texts)
+        embed = discord.Embed.from_dict(payload)
         view = answer_view(reply, key, reply_texts)
         thread = await self._thread_for(message, question) if not is_dm else None
         if thread is not None:
@@ -436,12 +456,14 @@ class NewsBot(discord.Client):
     def _record_feedback(
         self, kind: FeedbackKind, answer: Answer, key: str, interaction: Interaction
     ) -> None:
+        try:
+            user_hash = self._feedback.user_hash(interaction.user.id)
+        except FeedbackSaltError as exc:
+            # Keep the click (without a pseudonym) rather than lose it; the operator fixes it.
+            log.error("%s; clicks are recorded without a user pseudonym", exc)
+            user_hash = ""
         record = make_feedback_record(
-            kind=kind,
-            answer=answer,
-            answer_id=key,
-            user_hash=self._feedback.user_hash(interaction.user.id),
-            now=datetime.now(UTC),
+            kind=kind, answer=answer, answer_id=key, user_hash=user_hash, now=datetime.now(UTC)
         )
         self._feedback.append(record)
 
@@ -457,7 +479,7 @@ class NewsBot(discord.Client):
     async def _send_sources(
         self, interaction: Interaction, answer: Answer, texts: DiscordTexts
     ) -> None:
-        messages = render_sources_messages(answer, texts)
+        messages = await asyncio.to_thread(render_sources_messages, answer, texts)
         if not messages:
             await _respond(interaction, texts.no_passages)
             return

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from bot.literal_markers import answer_display_text, escape_literal_markers
 from bot.models import Answer, Citation, Passage
 from bot.prompts import read_prompt_file
 from bot.settings import PROJECT_ROOT
@@ -36,6 +37,12 @@ FIELD_COUNT_LIMIT = 25
 EMBED_TOTAL_LIMIT = 6000  # summed over every embed of one message
 EMBEDS_PER_MESSAGE = 10
 THREAD_NAME_LIMIT = 100
+# Longer URLs are shown as their host only (the index caps them at ingest too).
+MAX_URL_CHARS = 2048
+# /sources: a source line longer than this is shown without its link.
+_SOURCE_LINE_MAX = 1024
+_MIN_PASSAGE_BUDGET = 1000
+_SEAM_ESCAPES = 2
 
 ANSWER_COLOUR = 0x2B6CB0
 ABSTENTION_COLOUR = 0x718096
@@ -158,10 +165,21 @@ def escape_discord(text: str) -> str:
     return _MASS_MENTION.sub(lambda m: "@" + _ZERO_WIDTH_SPACE + m.group(1), text)
 
 
+_MENTION_FORM = re.compile(r"<(?=[@#]|t:|/|a?:)")
+
+
+def inert_plain_text(text: str) -> str:
+    """Text for places that render no markdown (footers): mentions and pings broken by a
+    zero-width space, so nothing pings or looks as if it could, and no backslash shows."""
+    text = _MENTION_FORM.sub("<" + _ZERO_WIDTH_SPACE, text)
+    return _MASS_MENTION.sub(lambda m: "@" + _ZERO_WIDTH_SPACE + m.group(1), text)
+
+
 # --- sentences and markers ------------------------------------------------------------
 
-_MARKER = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
-_MARKER_RE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# An escaped "\[3]" is an article's own text (bot/literal_markers.py), not a marker.
+_MARKER = r"(?<!\\)\[\d+(?:\s*[,;]\s*\d+)*\]"
+_MARKER_RE = re.compile(r"(?<!\\)\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # Sentence end: punctuation, closing quotes, then the citation markers that belong to it.
 _SENTENCE_END = re.compile(rf"[.!?…]+(?:\s?[»\"”’)])*(?:[ \t\u00a0]*{_MARKER})*\s+")
 _ABBREVIATION = re.compile(
@@ -235,8 +253,9 @@ class _Card:
 
     n: int | None
     name: str
-    quote_pieces: tuple[str, ...]
+    quote_pieces: tuple[str, ...]  # the sentences that could fit on a card, at most
     source_lines: tuple[str, ...]  # preferred first (with link), then shorter fallbacks
+    quote_cut: bool = False  # the quote has more sentences than `quote_pieces`
 
 
 def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
@@ -255,19 +274,20 @@ def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
             title=title,
             footer="",
             colour=ABSTENTION_COLOUR,
-            pieces=split_sentences(answer.text.strip()),
+            pieces=split_sentences(answer_display_text(answer).strip()),
             lead_out=texts.related_intro if cards else "",
             cards=cards,
         )
     footer = texts.footer_llm if answer.mode == "llm" else texts.footer_extractive
     if answer.note:
-        footer = f"{footer} · {_one_line(answer.note)}"
+        # The note can carry text the LLM server controls: no ping may even look possible.
+        footer = f"{footer} · {inert_plain_text(_one_line(answer.note))}"
     return _layout(
         texts=texts,
         title=title,
         footer=_trim_words(footer, FOOTER_LIMIT),
         colour=ANSWER_COLOUR,
-        pieces=split_sentences(answer.text.strip()),
+        pieces=split_sentences(answer_display_text(answer).strip()),
         lead_out="",
         cards=[_card(c, texts, related=False) for c in answer.citations],
     )
@@ -282,12 +302,29 @@ def _card(citation: Citation, texts: DiscordTexts, *, related: bool) -> _Card:
     if len(name) > FIELD_NAME_LIMIT:
         prefix = texts.related_prefix + " " if related else f"[{citation.n}] "
         name = prefix + _escaped_within(title, FIELD_NAME_LIMIT - len(prefix))
+    # Only the start can fit on a card: twice the limit holds every sentence that might
+    # (a sentence cut at the end of this prefix is longer than the limit, so never shown).
+    quote = escape_literal_markers(_one_line(citation.snippet))
+    sentences = split_sentences(quote[: 2 * FIELD_VALUE_LIMIT])
+    pieces = _fitting_prefix(sentences, FIELD_VALUE_LIMIT)
     return _Card(
         n=None if related else citation.n,
         name=name,
-        quote_pieces=tuple(split_sentences(_one_line(citation.snippet))),
+        quote_pieces=pieces[0],
         source_lines=_source_lines(citation.source, citation.url, texts),
+        quote_cut=pieces[1] or len(quote) > 2 * FIELD_VALUE_LIMIT,
     )
+
+
+def _fitting_prefix(pieces: list[str], limit: int) -> tuple[tuple[str, ...], bool]:
+    """The first pieces whose text could fit in `limit` (escaping only lengthens), and
+    whether any were left out; a 100 KB quote then costs no more than a short one."""
+    total = 0
+    for i, piece in enumerate(pieces):
+        total += len(piece.strip()) if i == 0 else len(piece)
+        if total > limit:
+            return tuple(pieces[: i + 1]), i + 1 < len(pieces)
+    return tuple(pieces), False
 
 
 def _source_lines(source: str, url: str | None, texts: DiscordTexts) -> tuple[str, ...]:
@@ -301,12 +338,18 @@ def _source_lines(source: str, url: str | None, texts: DiscordTexts) -> tuple[st
 
 def _safe_url(url: str | None) -> str | None:
     """An http(s) URL usable as a masked-link target, or None."""
-    if not url or any(ch.isspace() for ch in url):
+    if not url or len(url) > MAX_URL_CHARS or any(ch.isspace() for ch in url):
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018  # "https://[evil]/" raises only here
+    except ValueError:
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    safe = url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    safe = _MASS_MENTION.sub(lambda m: "%40" + m.group(1), safe)  # "@everyone" in a path
+    return safe if len(safe) <= MAX_URL_CHARS else None
 
 
 def _source_label(source: str, url: str | None) -> str:
@@ -320,17 +363,43 @@ def _card_value(card: _Card, limit: int, texts: DiscordTexts) -> str:
     """The longest whole-sentence quote (and best source line) that fits in `limit`."""
     for source_line in card.source_lines:
         tail = "\n" + source_line
-        for kept in range(len(card.quote_pieces), 0, -1):
-            quote = escape_discord("".join(card.quote_pieces[:kept]).strip())
-            mark = texts.quote_trimmed if kept < len(card.quote_pieces) else ""
-            value = f"> {texts.quote_open}{quote}{mark}{texts.quote_close}{tail}"
-            if len(value) <= limit:
-                return value
+        kept = largest_fitting(
+            len(card.quote_pieces),
+            lambda k, tail=tail: len(_quote_value(card, k, tail, texts)) <= limit,  # type: ignore[misc]
+        )
+        if kept:
+            return _quote_value(card, kept, tail, texts)
         # Not even one sentence fits: say so rather than cut a quote mid-sentence.
         value = texts.quote_too_long + tail
         if len(value) <= limit:
             return value
     return _trim_words(card.source_lines[-1], limit)
+
+
+def _quote_value(card: _Card, kept: int, tail: str, texts: DiscordTexts) -> str:
+    quote = escape_discord("".join(card.quote_pieces[:kept]).strip())
+    cut = kept < len(card.quote_pieces) or card.quote_cut
+    mark = texts.quote_trimmed if cut else ""
+    return f"> {texts.quote_open}{quote}{mark}{texts.quote_close}{tail}"
+
+
+def largest_fitting(count: int, fits: Callable[[int], bool]) -> int:
+    """The largest k in 1..count with fits(k), else 0, in O(log count) calls.
+
+    All of it is tried first; below that, `fits` must hold for every k up to the largest
+    (true of a prefix plus a fixed "trimmed" mark), so a bisection finds it. This bounds
+    the work on huge quotes (issue 12, item 14) where trying every prefix was quadratic.
+    """
+    if count == 0 or fits(count):
+        return count
+    low, high = 0, count - 1  # fits(low) is assumed, fits(high + 1) is known false
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _layout(
@@ -347,8 +416,7 @@ def _layout(
 
     def build(description_budget: int, value_limit: int) -> tuple[EmbedPayload, int]:
         # Keep the longest run of whole sentences whose markers all get a card.
-        kept = len(pieces)
-        while True:
+        def attempt(kept: int) -> tuple[str, list[_Card], bool]:
             raw = "".join(pieces[:kept]).strip()
             shown = citation_markers(raw)
             chosen = [c for c in cards if c.n is None or c.n in shown or c.n not in every_marker]
@@ -359,9 +427,10 @@ def _layout(
                 parts.append(lead_out)
             description = "\n\n".join(parts)
             fits = len(description) <= description_budget and len(chosen) <= FIELD_COUNT_LIMIT
-            if fits or kept == 0:
-                break
-            kept -= 1
+            return description, chosen, fits
+
+        kept = largest_fitting(len(pieces), lambda k: attempt(k)[2])
+        description, chosen, _ = attempt(kept)
         embed: EmbedPayload = {"type": "rich", "title": title, "color": colour}
         if description:
             embed["description"] = description[:DESCRIPTION_LIMIT]
@@ -452,9 +521,11 @@ def _passage_embeds(passage: Passage, texts: DiscordTexts) -> list[EmbedPayload]
     continued = " " + texts.sources_continued
     heading = texts.sources_title.format(n=passage.n, title=_one_line(passage.title))
     title = _escaped_within(heading, TITLE_LIMIT - len(continued))
-    source_line = _source_lines(passage.source, passage.url, texts)[0]
-    budget = DESCRIPTION_LIMIT - len(source_line) - 2
-    chunks = _chunk_sentences(passage.text.strip(), budget)
+    # The linked source line unless it would crowd out the passage itself.
+    lines = _source_lines(passage.source, passage.url, texts)
+    source_line = next((s for s in lines if len(s) <= _SOURCE_LINE_MAX), lines[-1])
+    budget = max(_MIN_PASSAGE_BUDGET, DESCRIPTION_LIMIT - len(source_line) - 2)
+    chunks = _chunk_sentences(escape_literal_markers(passage.text.strip()), budget)
     link = _safe_url(passage.url)
     embeds: list[EmbedPayload] = []
     for i, chunk in enumerate(chunks):
@@ -483,17 +554,23 @@ def _chunk_sentences(text: str, budget: int) -> list[str]:
         )
     chunks: list[str] = []
     current = ""
+    size = 0  # an upper bound of len(escape_discord(current)), kept without re-escaping
     for piece in pieces:
-        candidate = current + piece
-        if current and len(escape_discord(candidate.strip())) > budget:
+        # Escaping is local: joining two pieces adds at most one escape at the seam
+        # ("](", "@every|one", "\n12|. "). Re-escaping every candidate was quadratic.
+        grown = len(escape_discord(piece)) + _SEAM_ESCAPES
+        if current and size + grown > budget:
             chunks.append(escape_discord(current.strip()))
-            candidate = piece
-        current = candidate
+            current, size = "", 0
+        current += piece
+        size += grown
     chunks.append(escape_discord(current.strip()))
     return chunks
 
 
 def _split_words(text: str, size: int) -> list[str]:
+    # A non-positive size would cut nothing off and loop forever (issue 12, item 1).
+    size = max(1, size)
     out: list[str] = []
     while len(text) > size:
         cut = text.rfind(" ", 0, size)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.models import Answer
+from index.errors import NewsbotError
 
 FeedbackKind = Literal["up", "down", "bad_source"]
 FEEDBACK_KINDS: tuple[FeedbackKind, ...] = ("up", "down", "bad_source")
@@ -111,20 +113,54 @@ class FeedbackLog:
         # The salt lives beside the log so pseudonyms stay stable across restarts.
         with self._lock:
             if self._salt is None:
-                salt_path = self.path.with_name(self.path.name + ".salt")
-                if salt_path.exists():
-                    self._salt = bytes.fromhex(salt_path.read_text().strip())
-                else:
-                    salt_path.parent.mkdir(parents=True, exist_ok=True)
-                    salt = secrets.token_bytes(32)
-                    fd = os.open(salt_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                    try:
-                        os.write(fd, salt.hex().encode())
-                        os.fsync(fd)
-                    finally:
-                        os.close(fd)
-                    self._salt = salt
+                self._salt = read_or_create_salt(self.path.with_name(self.path.name + ".salt"))
             return self._salt
+
+
+class FeedbackSaltError(NewsbotError):
+    """The salt file beside the feedback log exists but holds no usable salt."""
+
+
+_SALT_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def read_or_create_salt(path: Path) -> bytes:
+    """The salt in `path`, made on first use; safe when several processes race for it.
+
+    A new salt is written to a private file and hard-linked into place, so the name only
+    ever appears with the whole salt in it: whoever links first wins, the others read it.
+    """
+    for _ in range(2):
+        try:
+            return _read_salt(path)
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_bytes(32).hex().encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        finally:
+            draft.unlink(missing_ok=True)
+        _fsync_dir(path.parent)
+    return _read_salt(path)
+
+
+def _read_salt(path: Path) -> bytes:
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    if not _SALT_HEX.fullmatch(text):
+        raise FeedbackSaltError(
+            f"feedback salt {path} is not 64 hex digits; move it away and a new one is made "
+            "(user pseudonyms then change)"
+        )
+    return bytes.fromhex(text)
 
 
 def read_feedback(path: Path) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,11 @@ _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _SENTINEL = re.compile(rf"\b{NO_ANSWER}\b", re.IGNORECASE)
 _WORD = re.compile(r"\w")
 
-UnsupportedReason = Literal["empty", "no_answer", "uncited", "unknown_passage"]
+UnsupportedReason = Literal[
+    "empty", "no_answer", "uncited", "unknown_passage", "bad_marker", "prompt_echo", "unsupported"
+]
+# Where a model that runs on should stop: it is starting to write a new prompt.
+STOP_SEQUENCES = ("\nQuestion", "\nPassages", "\n===", "\n\n\n")
 
 
 class LanguageModelError(NewsbotError):
@@ -112,9 +117,16 @@ def _template(table: dict[str, Any], name: str, path: Path) -> PromptTemplate:
     return PromptTemplate(system=texts["system"], user=texts["user"])
 
 
-def format_passages(passages: Sequence[str]) -> str:
-    """Number the passages `[1] …` to `[n] …`, as the prompt and the citation check expect."""
-    return "\n\n".join(f"[{n}] {text.strip()}" for n, text in enumerate(passages, start=1))
+def format_passages(passages: Sequence[str], key: str | None = None) -> str:
+    """Passages `[1]` to `[n]`, each between a header and a closing line that carry a
+    random key, so that article text (escaped too) cannot pose as another passage."""
+    from bot.llm_markers import escape_passage_text
+
+    key = key or secrets.token_hex(4)
+    return "\n\n".join(
+        f"=== [{n}] {key} ===\n{escape_passage_text(text.strip())}\n=== /{key} ==="
+        for n, text in enumerate(passages, start=1)
+    )
 
 
 def build_messages(
@@ -132,6 +144,13 @@ def build_messages(
         ("system", template.system.format(**values)),
         ("human", template.user.format(**values)),
     ]
+
+
+def prompt_instructions(prompts: LlmPrompts, language: str, count: int) -> str:
+    """The prompt's own words (no passage, no question): what a reply must not repeat."""
+    values = {"passages": "", "count": count, "question": "", "no_answer": NO_ANSWER}
+    template = prompts.for_language(language)
+    return template.system.format(**values) + "\n" + template.user.format(**values)
 
 
 @dataclass(frozen=True)
@@ -237,6 +256,11 @@ def _openai_chat(settings: Settings, model: str) -> BaseChatModel:
         timeout=settings.llm_timeout,
         # A retry would multiply the wait before the extractive fallback.
         max_retries=0,
+        # A model that never stops would hold the server past the timeout. The client
+        # sends `max_completion_tokens`; llama.cpp and older servers read `max_tokens`.
+        max_completion_tokens=settings.llm_max_tokens,
+        extra_body={"max_tokens": settings.llm_max_tokens},
+        stop_sequences=list(STOP_SEQUENCES),
     )
     return chat
 
@@ -254,6 +278,8 @@ def _ollama_chat(settings: Settings, model: str) -> BaseChatModel:
         model=model,
         base_url=settings.llm_base_url or None,
         client_kwargs={"timeout": settings.llm_timeout, "headers": headers},
+        num_predict=settings.llm_max_tokens,
+        stop=list(STOP_SEQUENCES),
     )
     return chat
 

@@ -13,6 +13,9 @@ MAX_QUESTION_CHARS = 2000
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _MARKDOWN = re.compile(r"(?:\*\*|__|~~|\|\||```|`|^>+\s?|^#+\s|\*|_(?=\w)|(?<=\w)_)", re.M)
 _WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœ']+")
+# Undecodable argv bytes arrive as lone surrogates ("\udcff"), which no encoder accepts.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 _EN = frozenset(
     "the what who whom whose when where why how which is are was were did does do with "
     "of to in and many much did has have been will would about visit visited putin north "
@@ -31,7 +34,7 @@ def clean_question(raw: str) -> str:
     Raises InvalidQuestionError (message in French; the caller has no language yet
     for an empty question) when nothing usable is left or it is too long.
     """
-    text = raw.strip()
+    text = _SURROGATE.sub(REPLACEMENT, raw).strip()
     language = detect_language(text) if text else "fr"
     if not text:
         raise InvalidQuestionError(message("answer", "empty_question", language))
@@ -54,3 +57,17 @@ def detect_language(text: str) -> str:
     english = sum(w in _EN for w in words)
     french = sum(w in _FR or f in _FR for w, f in zip(words, folded, strict=True))
     return "en" if english > french else "fr"
+
+
+def decode_input_line(raw: bytes) -> tuple[str, bool]:
+    """A line of standard input as text, undecodable bytes replaced by U+FFFD; also
+    whether any were (the caller warns, answers anyway and exits non-zero)."""
+    try:
+        return raw.decode("utf-8").rstrip("\r\n"), False
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace").rstrip("\r\n"), True
+
+
+def has_undecodable(text: str) -> bool:
+    """Whether text from argv held bytes that were not UTF-8 (lone surrogates)."""
+    return _SURROGATE.search(text) is not None

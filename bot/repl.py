@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bot.engine import Engine
+from bot.literal_markers import escape_literal_markers
 from bot.models import Answer
 from bot.prompts import message
 from index.errors import InvalidQuestionError, NewsbotError
@@ -30,14 +31,21 @@ def _terminal_lines(history_file: Path) -> Iterator[str]:
 
 
 def _piped_lines() -> Iterator[str]:
-    for line in sys.stdin:
-        yield line.rstrip("\n")
+    from bot.question import decode_input_line
+
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line, replaced = decode_input_line(raw)
+        if replaced:
+            click.echo(f"warning: line {number}: bytes that are not UTF-8 replaced by �", err=True)
+        yield line
 
 
 def render_sources(answer: Answer) -> str:
     if not answer.passages:
         return message("repl", "no_sources", answer.language)
-    return "\n\n".join(f"[{p.n}] {p.title} — {p.source}\n{p.text}" for p in answer.passages)
+    return "\n\n".join(
+        f"[{p.n}] {p.title} — {p.source}\n{escape_literal_markers(p.text)}" for p in answer.passages
+    )
 
 
 def run_repl(

@@ -48,11 +48,17 @@ class Settings:
     chunk_size: int = 900
     chunk_overlap: int = 1  # sentences shared by consecutive chunks
     top_k: int = 5
+    # What one source may cost: larger files and .jsonl lines are skipped, longer words
+    # removed, each with a warning (a .jsonl above the file cap is read line by line).
+    max_file_bytes: int = 20_000_000
+    max_line_chars: int = 2_000_000
+    max_word_chars: int = 500
     # Optional language model: "ollama:MODEL" or "openai:MODEL"; empty means extractive.
     llm: str = ""
     llm_base_url: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 30.0
+    llm_max_tokens: int = 400  # a model that never stops is cut here, not at the timeout
     # Discord.
     discord_token: str = field(default="", repr=False)
     discord_guild_id: int | None = None
@@ -70,6 +76,10 @@ class Settings:
             "NEWSBOT_CHUNK_OVERLAP": (self.chunk_overlap >= 0, "cannot be negative"),
             "NEWSBOT_TOP_K": (1 <= self.top_k <= 100, "must be between 1 and 100"),
             "NEWSBOT_LLM_TIMEOUT": (self.llm_timeout > 0, "must be positive"),
+            "NEWSBOT_LLM_MAX_TOKENS": (self.llm_max_tokens >= 16, "must be at least 16"),
+            "NEWSBOT_MAX_FILE_BYTES": (self.max_file_bytes >= 1000, "must be at least 1000"),
+            "NEWSBOT_MAX_LINE_CHARS": (self.max_line_chars >= 100, "must be at least 100"),
+            "NEWSBOT_MAX_WORD_CHARS": (self.max_word_chars >= 20, "must be at least 20"),
             "NEWSBOT_DISCORD_COOLDOWN_SECONDS": (
                 self.discord_cooldown_seconds >= 0,
                 "cannot be negative",

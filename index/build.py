@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,8 +17,9 @@ from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
 from index.lexical import LexicalIndex
-from index.load import UnreadableSource, list_source_files, read_source_file
+from index.load import list_source_files, read_source_file
 from index.models import Article, Skipped
+from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
 from index.store import (
     LoadedIndex,
     Manifest,
@@ -54,27 +56,33 @@ class BuildReport:
     words_embedded: int = 0  # corpus words embedded in this run (index/words.py)
 
 
-def hash_file(path: Path) -> str:
+def hash_file(path: Path, root: Path, max_bytes: int | None = None) -> str:
+    """sha256 of a regular file inside `root` (index/source_files.py says why)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(open_regular(path, root), "rb") as handle:
+        if max_bytes is not None and os.fstat(handle.fileno()).st_size > max_bytes:
+            raise UnreadableSource(f"file over the {max_bytes:,}-byte cap (NEWSBOT_MAX_FILE_BYTES)")
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def _hash_sources(source_dir: Path, paths: list[Path]) -> tuple[dict[str, str], list[Skipped]]:
+def _hash_sources(
+    source_dir: Path, paths: list[Path], limits: SourceLimits
+) -> tuple[dict[str, str], list[Skipped]]:
     """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
-    no permission, deleted since listed) is skipped with its reason, not fatal."""
+    a link out of the folder, a FIFO, no permission, too big) is skipped with its reason."""
     hashes: dict[str, str] = {}
     unreadable: list[Skipped] = []
     for path in paths:
         origin = path.relative_to(source_dir).as_posix()
+        # A large .jsonl is read line by line; any other file must fit the cap.
+        cap = None if path.suffix.lower() == ".jsonl" else limits.max_file_bytes
         try:
-            hashes[origin] = hash_file(path)
-        except OSError as exc:
+            hashes[origin] = hash_file(path, source_dir, cap)
+        except UnreadableSource as exc:
             broken_link = path.is_symlink() and not path.exists()
-            reason = "broken symbolic link" if broken_link else "cannot read file"
-            reason = f"{reason} ({exc.strerror or type(exc).__name__})"
+            reason = f"broken symbolic link ({exc.reason})" if broken_link else exc.reason
             log.warning("skipped %s: %s", origin, reason)
             unreadable.append(Skipped(origin, reason))
     return hashes, unreadable
@@ -117,7 +125,11 @@ def _previous(
 
 
 def _read_articles(
-    source_dir: Path, paths: list[Path], hashes: dict[str, str], previous: LoadedIndex | None
+    source_dir: Path,
+    paths: list[Path],
+    hashes: dict[str, str],
+    previous: LoadedIndex | None,
+    limits: SourceLimits,
 ) -> tuple[list[Article], list[Skipped]]:
     """Articles of every source file, reusing the previous build's for unchanged files."""
     old_by_origin: dict[str, list[Article]] = {}
@@ -139,11 +151,13 @@ def _read_articles(
             )
             continue
         try:
-            result = read_source_file(path, source_dir)
+            result = read_source_file(path, source_dir, limits)
         except UnreadableSource as exc:
             log.warning("skipped %s: %s", origin, exc)
             skipped.append(Skipped(origin, str(exc)))
             continue
+        for item in result.skipped:
+            log.warning("skipped %s: %s", item.origin, item.reason)
         skipped.extend(result.skipped)
         for document in result.documents:
             made = make_article(document)
@@ -230,6 +244,7 @@ def build_index(
     *,
     rebuild: bool = False,
     progress: ProgressFn | None = None,
+    limits: SourceLimits = DEFAULT_LIMITS,
 ) -> BuildReport:
     """Bring the index at `index_dir` up to date with the articles in `source_dir`."""
     started = time.perf_counter()
@@ -238,17 +253,22 @@ def build_index(
             f"no folder of articles at {source_dir} — create it or set NEWSBOT_SOURCE_DIR"
         )
     listed = list_source_files(source_dir)
-    hashes, unreadable = _hash_sources(source_dir, listed)
+    hashes, unreadable = _hash_sources(source_dir, listed, limits)
     paths = [p for p in listed if p.relative_to(source_dir).as_posix() in hashes]
     with build_lock(index_dir):
         manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
         if manifest is not None:
+            # What this run found unreadable was logged above; the rest is the build's.
+            known = {s.origin for s in unreadable}
+            kept = [Skipped(o, r) for o, r in manifest.skipped.items() if o not in known]
+            for item in kept:
+                log.warning("skipped %s: %s", item.origin, item.reason)
             return BuildReport(
                 added=0,
                 changed=0,
                 removed=0,
                 unchanged=manifest.article_count,
-                skipped=tuple(Skipped(o, r) for o, r in manifest.skipped.items()),
+                skipped=tuple(sorted(kept + unreadable, key=lambda s: s.origin)),
                 articles=manifest.article_count,
                 chunks=manifest.chunk_count,
                 embedded=0,
@@ -257,7 +277,7 @@ def build_index(
                 build_id=manifest.build_id,
             )
         previous = None if rebuild else _previous(index_dir, embedder, chunking)
-        articles, skipped = _read_articles(source_dir, paths, hashes, previous)
+        articles, skipped = _read_articles(source_dir, paths, hashes, previous, limits)
         skipped = sorted(unreadable + skipped, key=lambda s: s.origin)
         if not articles:
             raise SourceFolderError(

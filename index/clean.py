@@ -7,6 +7,7 @@ the typography (’ « » …) are kept exactly, since answers quote the cleaned
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import tomllib
 import unicodedata
@@ -16,6 +17,9 @@ from functools import cache
 from importlib import resources
 
 from index.models import Article, SourceDocument
+from index.urls import url_problem
+
+log = logging.getLogger("newsbot.index")
 
 _RULES_FILE = "data/boilerplate.toml"
 # Invisible characters scrapers leave inside words; removing them changes no visible text.
@@ -111,13 +115,19 @@ def make_article(doc: SourceDocument) -> Article | None:
     if not cleaned:
         return None
     origin_source = doc.origin if doc.line is None else f"{doc.origin}#L{doc.line}"
+    url = doc.url
+    problem = url_problem(url) if url else None
+    if problem:
+        # The article is kept; only its link goes, so no front end has to parse it.
+        log.warning("%s: URL dropped, %s", origin_source, problem)
+        url = None
     return Article(
         id=content_id(cleaned),
         title=derive_title(doc, cleaned),
         text=cleaned,
-        source=doc.url or origin_source,
+        source=url or origin_source,
         origin=doc.origin,
-        url=doc.url,
+        url=url,
         date=doc.date,
         publisher=doc.source,
     )

@@ -8,13 +8,24 @@ import logging
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import charset_normalizer
 
-from index.errors import NewsbotError, SourceFolderError
+from index.errors import SourceFolderError
 from index.models import Skipped, SourceDocument
+from index.source_files import (
+    DEFAULT_LIMITS,
+    SourceLimits,
+    UnreadableSource,
+    drop_long_words,
+    file_size,
+    iter_capped_lines,
+    line_too_long,
+    read_capped_bytes,
+)
 
 logger = logging.getLogger("newsbot.index")
 
@@ -28,12 +39,8 @@ _WORD_JOINERS = frozenset("’‘·–—…\u00a0\u202f")
 _MAX_SUSPICIOUS_RATIO = 0.05
 
 
-class UnreadableSource(NewsbotError):
-    """A source file that cannot become articles; the message is the reason."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+# Lone surrogates ("\ud800" in JSON) are no text: they cannot even be encoded as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -62,25 +69,55 @@ def list_source_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def read_source_file(path: Path, root: Path) -> ReadResult:
+def read_source_file(path: Path, root: Path, limits: SourceLimits = DEFAULT_LIMITS) -> ReadResult:
     """The documents in one file, plus any broken .jsonl lines; raises `UnreadableSource`."""
     origin = path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
     if suffix not in SOURCE_SUFFIXES:
         raise UnreadableSource(f"unsupported file type {suffix or '(no extension)'}")
-    text = decode_source_bytes(_read_bytes(path))
+    if suffix == ".jsonl" and file_size(path, root) > limits.max_file_bytes:
+        # Too big to hold at once: read line by line (UTF-8, as JSON Lines must be).
+        lines = iter_capped_lines(path, root, limits.max_line_chars)
+        return _with_short_words(_read_jsonl(lines, origin), limits, origin)
+    text = decode_source_bytes(read_capped_bytes(path, root, limits.max_file_bytes))
     if suffix == ".jsonl":
-        return _read_jsonl(text, origin)
+        numbered = (
+            (
+                n,
+                raw,
+                line_too_long(limits.max_line_chars) if len(raw) > limits.max_line_chars else "",
+            )
+            for n, raw in enumerate(text.split("\n"), start=1)
+        )
+        return _with_short_words(_read_jsonl(numbered, origin), limits, origin)
     if suffix in {".html", ".htm"}:
         document = _read_html(text, origin)
     elif suffix == ".md":
         document = _read_markdown(text, origin)
     else:
         document = SourceDocument(text=text, origin=origin)
-    return ReadResult(documents=(document,))
+    return _with_short_words(ReadResult(documents=(document,)), limits, origin)
 
 
-def read_source_folder(folder: Path) -> ReadResult:
+def _with_short_words(result: ReadResult, limits: SourceLimits, origin: str) -> ReadResult:
+    """Over-long words removed, with one warning per document that had any."""
+    documents: list[SourceDocument] = []
+    for document in result.documents:
+        text, removed = drop_long_words(document.text, limits.max_word_chars)
+        if removed:
+            where = origin if document.line is None else f"{origin}#L{document.line}"
+            logger.warning(
+                "%s: removed %d words over %d characters (NEWSBOT_MAX_WORD_CHARS)",
+                where,
+                removed,
+                limits.max_word_chars,
+            )
+            document = replace(document, text=text)
+        documents.append(document)
+    return ReadResult(documents=tuple(documents), skipped=result.skipped)
+
+
+def read_source_folder(folder: Path, limits: SourceLimits = DEFAULT_LIMITS) -> ReadResult:
     """Every document under `folder`; bad files and lines are skipped and logged, not raised.
 
     Raises `SourceFolderError` only when the folder is missing or holds no article files.
@@ -95,7 +132,7 @@ def read_source_folder(folder: Path) -> ReadResult:
     skipped: list[Skipped] = []
     for path in paths:
         try:
-            result = read_source_file(path, folder)
+            result = read_source_file(path, folder, limits)
         except UnreadableSource as exc:
             result = ReadResult(skipped=(Skipped(path.relative_to(folder).as_posix(), exc.reason),))
         documents.extend(result.documents)
@@ -134,13 +171,6 @@ def _is_source_name(name: str) -> bool:
         and path.suffix.lower() in SOURCE_SUFFIXES
         and path.stem.lower() != "readme"
     )
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UnreadableSource(f"cannot read file ({exc.strerror or exc})") from exc
 
 
 def _decode_strict(data: bytes, encoding: str) -> str:
@@ -195,11 +225,15 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) == "Cc"
 
 
-def _read_jsonl(text: str, origin: str) -> ReadResult:
+def _read_jsonl(lines: Iterable[tuple[int, str, str]], origin: str) -> ReadResult:
+    """Documents of (number, line, problem) rows; lines split on "\n" only, since
+    str.splitlines() would also break on U+2028 inside JSON strings."""
     documents: list[SourceDocument] = []
     skipped: list[Skipped] = []
-    # Split on "\n" only: str.splitlines() would also break on U+2028 inside JSON strings.
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw, problem in lines:
+        if problem:
+            skipped.append(Skipped(origin=f"{origin}#L{number}", reason=problem))
+            continue
         if not raw.strip():
             continue
         try:
@@ -229,6 +263,9 @@ def _jsonl_document(raw: str, origin: str, line: int) -> SourceDocument:
     text = values["text"]
     if text is None:
         raise _BadLine("missing or empty 'text'")
+    for key, value in values.items():
+        if value is not None and _SURROGATE.search(value):
+            raise _BadLine(f"field {key!r} holds a lone surrogate (invalid Unicode)")
     return SourceDocument(
         text=text,
         origin=origin,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -36,7 +37,8 @@ from index.words import WordVectors
 
 # 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
 # silently miss every accented term of a query). 4: corpus word vectors (index/words.py).
-FORMAT_VERSION = 4
+# 5: a sha256 of every file, since a flipped byte keeps the size and changes answers.
+FORMAT_VERSION = 5
 POINTER = "CURRENT"
 Span = tuple[str, int, int]
 # Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
@@ -62,6 +64,7 @@ class Manifest:
     articles: dict[str, str]
     files: dict[str, str]
     file_sizes: dict[str, int]  # bytes of each file in the build folder, to catch truncation
+    file_hashes: dict[str, str]  # sha256 of each file in the build folder, to catch damage
     skipped: dict[str, str]  # source (file or file#Lnn) -> why it was not indexed
 
 
@@ -217,9 +220,9 @@ def write_build(
     (tmp / "words.json").write_text(json.dumps(list(words.words), ensure_ascii=False), "utf-8")
     # Half precision: a word's nearest neighbour does not need more, and it halves the file.
     np.save(tmp / "words.npy", words.vectors.astype(np.float16), allow_pickle=False)
-    sizes = {
-        str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()
-    }
+    files_written = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
+    sizes = {str(p.relative_to(tmp)): p.stat().st_size for p in files_written}
+    digests = {str(p.relative_to(tmp)): _sha256(p) for p in files_written}
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         build_id=build_id,
@@ -233,6 +236,7 @@ def write_build(
         articles={a.source: a.id for a in articles},
         files=files,
         file_sizes=sizes,
+        file_hashes=digests,
         skipped=skipped,
     )
     (tmp / "manifest.json").write_text(
@@ -271,9 +275,23 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
 
 
 def _remove_leftovers(index_dir: Path) -> None:
+    """Half-written builds, and complete ones a kill stopped before CURRENT named them."""
     builds = index_dir / "builds"
-    if builds.is_dir():
-        for path in builds.glob(".tmp-*"):
+    if not builds.is_dir():
+        return
+    for path in builds.glob(".tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    try:
+        live = current_build_id(index_dir)
+    except IndexCorruptError:
+        return  # a damaged pointer: the next build replaces it, keep everything till then
+    if live is None:
+        return
+    # Build ids start with their time: one made after the live build never served anyone.
+    # (Same-second ids cannot be ordered, so those are left for the next build's prune.)
+    for path in builds.iterdir():
+        name = path.name
+        if _BUILD_ID.fullmatch(name) and name[:15] > live[:15]:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -334,14 +352,36 @@ def _parse_manifest(data: object) -> Manifest:
 
 
 def check_files(index_dir: Path, manifest: Manifest) -> None:
-    """Raise IndexCorruptError unless every file of the build has its recorded size."""
+    """Raise IndexCorruptError unless every file of the build has its recorded size and
+    sha256 (one pass over the files per load: about a second per GB)."""
     folder = index_dir / "builds" / manifest.build_id
+    if set(manifest.file_hashes) != set(manifest.file_sizes):
+        raise IndexCorruptError(
+            f"index manifest at {folder} lists different files for sizes and checksums; "
+            f"{_rebuild_hint(index_dir)}"
+        )
     for name, size in manifest.file_sizes.items():
         path = folder / name
         if not path.is_file() or path.stat().st_size != size:
             raise IndexCorruptError(
                 f"index file {path} is missing or truncated; {_rebuild_hint(index_dir)}"
             )
+        try:
+            intact = _sha256(path) == manifest.file_hashes[name]
+        except OSError:
+            intact = False
+        if not intact:
+            raise IndexCorruptError(
+                f"index file {path} is damaged (checksum mismatch); {_rebuild_hint(index_dir)}"
+            )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_index(

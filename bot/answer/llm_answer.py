@@ -24,21 +24,27 @@ def llm_answer(
     language: str,
     llm: LanguageModel,
 ) -> Answer:
-    """The model's answer; each passage it cites is quoted by its best-ranked sentence."""
-    from bot.llm import UnsupportedAnswer, check_citations
+    """The model's answer, every sentence checked against the passage it cites; each cited
+    passage is quoted by the sentence that supports the claim (bot/llm_check.py)."""
+    from bot.llm import UnsupportedAnswer, prompt_instructions
+    from bot.llm_check import best_support, check_reply
 
-    text = llm.generate(question, [h.chunk.text for h in hits], language)
-    cited = check_citations(text, len(hits))
+    passages = [h.chunk.text for h in hits]
+    text = llm.generate(question, passages, language)
+    instructions = prompt_instructions(llm.prompts, language, len(hits))
+    checked = check_reply(text, passages, instructions)  # every sentence, or it raises
     cites = Citations()
     renumber: dict[int, int] = {}
-    for n in cited:
+    for n in checked.cited:
         chunk = hits[n - 1].chunk
-        best = next((c for c in ranked if c.chunk.id == chunk.id), None)
-        if best is not None:  # every retrieved chunk has sentences; guard anyway
-            renumber[n] = cites.cite(best)
+        in_chunk = [c for c in ranked if c.chunk.id == chunk.id]
+        if not in_chunk:  # every retrieved chunk has sentences; guard anyway
+            continue
+        best = best_support(checked.claims.get(n, ()), [c.text for c in in_chunk])
+        renumber[n] = cites.cite(in_chunk[best])
     if not renumber:
         raise UnsupportedAnswer("uncited", "the model cited no passage with a quotable sentence")
-    text = _MARKER.sub(lambda m: _renumbered(m.group(1), renumber), text)
+    text = _MARKER.sub(lambda m: _renumbered(m.group(1), renumber), checked.text)
     return Answer(
         question=question,
         text=text,

@@ -332,6 +332,7 @@ class DiscordStandin:
         token_routes: list[tuple[str, str, Callable[..., web.Response]]] = [
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
+            ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._edit_original),
         ]
         for method, pattern, handler in token_routes:
             match = re.fullmatch(pattern, r.path)
@@ -497,6 +498,10 @@ class DiscordStandin:
         )
         r.created = message
         return _json(message)
+
+    def _edit_original(self, r: Recorded, application_id: str, token: str) -> web.Response:
+        """Editing the deferred response replaces its "thinking…" state."""
+        return self._followup(r, application_id, token)
 
     # --- faults -------------------------------------------------------------------------
 

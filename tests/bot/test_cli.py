@@ -127,3 +127,40 @@ def test_bad_settings_are_one_line(tmp_path: Path, name: str, value: str) -> Non
     run = newsbot("index", "--index-dir", str(tmp_path / "i"), env={name: value})
     assert run.returncode == 1
     assert run.stderr.startswith(f"error: {name}") and run.stderr.count("\n") == 1
+
+
+def test_undecodable_stdin_line_is_answered_and_the_batch_goes_on(index_dir: Path) -> None:
+    lines = b"Qui accompagne Poutine ?\n\xff\xfe Poutine \xc3 ?\nQui est Lavrov ?\n"
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "--index-dir", str(index_dir)],
+        input=lines,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    stderr = run.stderr.decode()
+    assert run.returncode == 1
+    assert "Traceback" not in stderr
+    assert "line 2: bytes that are not UTF-8 replaced" in stderr
+    answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    assert len(answers) == 3 and answers[1]["question"].startswith("\ufffd")
+
+
+def test_undecodable_argv_question_gets_an_answer_not_a_traceback(index_dir: Path) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "ask",
+            "--index-dir",
+            str(index_dir),
+            b"Qui \xff accompagne Poutine ?",
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 1
+    assert b"Traceback" not in run.stderr
+    assert "Lavrov" in run.stdout.decode()

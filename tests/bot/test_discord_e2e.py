@@ -807,3 +807,39 @@ async def test_index_swapped_while_the_bot_runs_is_used_without_restart(
     assert "septembre" in answer_text(after) and "juillet" not in answer_text(after)
     assert any("index swapped" in r.getMessage() for r in caplog.records)
     assert_nothing_rejected_or_pinged(standin)
+
+
+async def test_follow_up_failing_with_500s_still_tells_the_user(
+    standin: DiscordStandin, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # discord.py tries a 5xx follow-up five times (about 25 s) before giving up.
+    standin.faults.append(Fault("POST", r"/webhooks/\d+/[^/]+", 500, {"message": "boom"}, {}, 5))
+    async with running_bot(standin, bot_settings, ScriptedAnswers()):
+        sent = await standin.send_slash("Qui signe ?")
+        edit = await standin.wait_for_request(
+            lambda r: r.method == "PATCH" and r.path.endswith("/messages/@original"), timeout=60
+        )
+    assert edit.status == 200
+    assert edit.body["content"] == FR.error
+    assert sent.token in edit.path
+    assert "could not send the answer to /ask" in caplog.text
+    assert_nothing_rejected_or_pinged(standin)
+
+
+async def test_a_click_is_recorded_and_answered_even_with_a_bad_salt_file(
+    standin: DiscordStandin, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    salt = bot_settings.feedback_file.with_name(bot_settings.feedback_file.name + ".salt")
+    salt.write_text("not hex at all", encoding="utf-8")
+    async with running_bot(standin, bot_settings, ScriptedAnswers()):
+        sent = await standin.send_slash("Qui va en Corée du Nord ?", user_id="4242")
+        message = (await standin.followup_for(sent)).created
+        assert message is not None
+        up = custom_ids(message)[0]
+        reply = await standin.callback_for(await standin.click(message, up, user_id="4242"))
+
+    assert reply.body["data"]["content"] == FR.feedback_thanks
+    [record] = read_feedback(bot_settings.feedback_file)
+    assert record["kind"] == "up" and record["user"] == ""
+    assert "64 hex digits" in caplog.text
+    assert salt.read_text(encoding="utf-8") == "not hex at all"

@@ -355,3 +355,23 @@ def test_prompts_file_is_checked(tmp_path: Path) -> None:
         load_discord_prompts(broken)
     with pytest.raises(DiscordPromptsError, match="no Discord messages file"):
         load_discord_prompts(tmp_path / "missing.toml")
+
+
+def test_footer_note_from_the_llm_server_cannot_ping(fr: DiscordTexts) -> None:
+    note = "hello @everyone <@123> @here <@&456> <#789>"
+    embed = render_answer_embed(answer("Réponse. [1]", (citation(1, "Réponse."),), note=note), fr)
+
+    footer = embed["footer"]["text"]
+    assert "hello" in footer
+    for forbidden in ("@everyone", "@here", "<@", "<#"):
+        assert forbidden not in footer
+    assert "\\" not in footer  # footers render no markdown: a backslash would show
+
+
+def test_mass_mentions_do_not_survive_inside_link_targets(fr: DiscordTexts) -> None:
+    url = "https://example.org/@everyone/@HERE"
+    embed = render_answer_embed(answer("Réponse. [1]", (citation(1, "Réponse.", url=url),)), fr)
+
+    value = embed["fields"][0]["value"]
+    assert "](https://example.org/%40everyone/%40HERE)" in value
+    assert "@everyone" not in value.lower() and "@here" not in value.lower()

@@ -18,6 +18,7 @@ from bot.feedback import (
     FeedbackKind,
     FeedbackLog,
     FeedbackRecord,
+    FeedbackSaltError,
     hash_user_id,
     make_feedback_record,
     read_feedback,
@@ -151,3 +152,50 @@ def test_abstentions_log_the_related_passages(tmp_path: Path) -> None:
     )
     assert record.abstained is True
     assert [c["n"] for c in record.citations] == [1]
+
+
+def test_processes_racing_to_create_the_salt_all_get_the_same_one(tmp_path: Path) -> None:
+    # Separate FeedbackLog objects share no lock, exactly like separate processes.
+    for round_ in range(40):
+        path = tmp_path / f"round-{round_}" / "feedback.jsonl"
+        start = threading.Barrier(8)
+        hashes: list[str] = []
+        errors: list[BaseException] = []
+
+        def click(
+            path: Path = path,
+            start: threading.Barrier = start,
+            hashes: list[str] = hashes,
+            errors: list[BaseException] = errors,
+        ) -> None:
+            log = FeedbackLog(path)
+            start.wait()
+            try:
+                hashes.append(log.user_hash(USER_ID))
+                log.append(record_for(log))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=click) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == [], f"round {round_}"
+        assert len(set(hashes)) == 1 and len(read_feedback(path)) == 8, f"round {round_}"
+        assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("content", ["not-hex", "", "ab" * 31, "zz" * 32])
+def test_an_unusable_salt_is_one_clear_error_and_never_replaced(
+    tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "feedback.jsonl"
+    salt = path.with_name("feedback.jsonl.salt")
+    salt.write_text(content, encoding="utf-8")
+
+    with pytest.raises(FeedbackSaltError) as caught:
+        FeedbackLog(path).user_hash(USER_ID)
+
+    assert "\n" not in str(caught.value) and "64 hex digits" in str(caught.value)
+    assert salt.read_text(encoding="utf-8") == content  # pseudonyms are not silently reset

@@ -435,3 +435,33 @@ def test_build_killed_while_writing_is_cleaned_up_by_the_next_build(
     report = build_index(fewer, seed_index_copy, embedder, SETTINGS)
     assert (report.removed, report.embedded, report.articles) == (1, 0, 4)
     assert load(seed_index_copy, embedder).build_id == report.build_id
+
+
+def test_a_flipped_byte_in_the_live_index_is_rebuilt_not_up_to_date(
+    seed_index_copy: Path, seed_dir: Path, counting: CountingEmbedder
+) -> None:
+    build = seed_index_copy / "builds" / str(current_build_id(seed_index_copy))
+    articles = build / "articles.jsonl"
+    data = articles.read_bytes()
+    at = data.index("Sergueï Lavrov".encode())
+    articles.write_bytes(data[:at] + b"T" + data[at + 1 :])  # "Tergueï": same size
+
+    report = build_index(seed_dir, seed_index_copy, counting, SETTINGS)
+
+    assert not report.up_to_date
+    texts = [a.text for a in load(seed_index_copy, counting).articles.values()]
+    assert any("Sergueï Lavrov" in t for t in texts)
+    assert not any("Tergueï" in t for t in texts)
+
+
+def test_up_to_date_run_counts_the_files_it_warned_about(
+    seed_index_copy: Path, seed_dir: Path, tmp_path: Path, embedder: VectorEmbeddings
+) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(seed_dir, sources)
+    os.mkfifo(sources / "pipe.txt")
+
+    report = build_index(sources, seed_index_copy, embedder, SETTINGS)
+
+    assert report.up_to_date
+    assert [s.origin for s in report.skipped] == ["pipe.txt"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import unicodedata
 from pathlib import Path
 
@@ -331,3 +332,26 @@ def test_ids_are_stable_content_hashes() -> None:
     assert one.id == hashlib.sha256("Même texte.".encode()).hexdigest()[:16]
     assert other.id != one.id
     assert len(one.id) == 16
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://[evil]/", "malformed"),
+        ("https://example.org/" + "a" * 4049, "longer than"),
+        ("javascript:alert(1)", "http(s)"),
+        ("https://exa mple.org/", "spaces"),
+        ("https://example.org:99999/", "malformed"),
+    ],
+)
+def test_bad_urls_are_dropped_at_ingest_and_the_article_kept(
+    url: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = SourceDocument(text="Texte de l'article.", origin="feed.jsonl", line=3, url=url)
+
+    with caplog.at_level(logging.WARNING, logger="newsbot.index"):
+        article = make_article(doc)
+
+    assert article is not None and article.url is None
+    assert article.source == "feed.jsonl#L3"
+    assert "feed.jsonl#L3: URL dropped" in caplog.text and why in caplog.text

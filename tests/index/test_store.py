@@ -277,3 +277,51 @@ def test_lock_removes_leftovers_of_a_killed_build(seed_index_copy: Path) -> None
         assert not leftover.exists()
     assert live.is_dir()
     assert load_index(seed_index_copy).build_id == live.name
+
+
+def _flip_one_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset % len(data)] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_one_flipped_byte_in_any_index_file_is_detected(
+    seed_index_copy: Path, tmp_path: Path, embedder: VectorEmbeddings
+) -> None:
+    names = sorted(read_manifest(seed_index_copy).file_sizes)
+    assert {"articles.jsonl", "words.npy", "dense.faiss", "lexical/data.csc.index.npy"} <= set(
+        names
+    )
+    undetected = []
+    for name in names:
+        for offset in (0, 137, -1):  # the start, the middle of a record, the last byte
+            damaged = tmp_path / f"damaged-{len(undetected)}"
+            shutil.rmtree(damaged, ignore_errors=True)
+            shutil.copytree(seed_index_copy, damaged)
+            _flip_one_byte(build_folder(damaged) / name, offset)
+            try:
+                load_index(damaged, embedder=embedder.name, dimension=embedder.dimension)
+            except IndexCorruptError as exc:
+                message = str(exc)
+                assert "\n" not in message and "newsbot index --rebuild" in message
+                assert name in message and "checksum" in message
+            else:
+                undetected.append((name, offset))
+    assert undetected == []
+
+
+def test_a_build_killed_before_the_pointer_switch_is_removed_by_the_next_run(
+    seed_index_copy: Path,
+) -> None:
+    live = build_folder(seed_index_copy)
+    # What a kill between `os.rename(tmp, final)` and `os.replace(CURRENT)` leaves.
+    orphan = live.parent / ("29991231T235959-" + "0" * 8)
+    shutil.copytree(live, orphan)
+    older = live.parent / ("20000101T000000-" + "1" * 8)  # a previous build readers may use
+    shutil.copytree(live, older)
+
+    with build_lock(seed_index_copy):
+        pass
+
+    assert not orphan.exists()
+    assert live.is_dir() and older.is_dir()
