@@ -167,6 +167,9 @@ class AnswerOptions:
     # English questions over French text score on a scale of their own.
     min_confidence_en: float = 0.933
     related: int = 2
+    # A refusal shows a closest sentence as "possibly related" only at this dense
+    # similarity or above: off-topic questions get none (docs/calibration.md).
+    related_similarity: float = 0.825
     # An English question's word is also read as the corpus word it is this close to
     # ("treaty" -> "traité", index/words.py); 0.87-0.89 gave the same results.
     bridge_similarity: float = 0.88
@@ -609,7 +612,8 @@ def _abstain(
 ) -> Answer:
     related = _Citations()
     for sentence in ranked[: o.related]:
-        related.cite(sentence)
+        if sentence.dense >= o.related_similarity:
+            related.cite(sentence)
     return Answer(
         question=question,
         text=message("answer", "abstain", language),
