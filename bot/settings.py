@@ -48,6 +48,11 @@ class Settings:
     chunk_size: int = 900
     chunk_overlap: int = 1  # sentences shared by consecutive chunks
     top_k: int = 5
+    # Language of the REPL's and the CLI's own messages ("fr" or "en"); answers follow
+    # each question's language.
+    language: str = "fr"
+    # The REPL's history file; unset = the user data folder (platformdirs).
+    repl_history: Path | None = None
     # Optional language model: "ollama:MODEL" or "openai:MODEL"; empty means extractive.
     llm: str = ""
     llm_base_url: str = ""
@@ -70,6 +75,7 @@ class Settings:
             "NEWSBOT_CHUNK_OVERLAP": (self.chunk_overlap >= 0, "cannot be negative"),
             "NEWSBOT_TOP_K": (1 <= self.top_k <= 100, "must be between 1 and 100"),
             "NEWSBOT_LLM_TIMEOUT": (self.llm_timeout > 0, "must be positive"),
+            "NEWSBOT_LANGUAGE": (self.language in {"fr", "en"}, "must be fr or en"),
             "NEWSBOT_DISCORD_COOLDOWN_SECONDS": (
                 self.discord_cooldown_seconds >= 0,
                 "cannot be negative",
@@ -83,6 +89,14 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given non-None fields replaced (for CLI flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def history_file(self) -> Path:
+        """Where the REPL keeps its history: NEWSBOT_REPL_HISTORY, else the data folder."""
+        if self.repl_history is not None:
+            return self.repl_history
+        from platformdirs import user_data_path
+
+        return user_data_path("newsbot") / "repl_history"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -101,7 +115,7 @@ class Settings:
 def _convert(name: str, type_name: object, raw: str, key: str) -> Any:
     kind = str(type_name)
     try:
-        if kind == "Path":
+        if kind in {"Path", "Path | None"}:
             return Path(raw).expanduser()
         if kind == "int":
             return int(raw)

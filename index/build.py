@@ -16,7 +16,12 @@ from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
 from index.lexical import LexicalIndex
-from index.load import UnreadableSource, list_source_files, read_source_file
+from index.load import (
+    UnreadableSource,
+    list_source_files,
+    list_unsupported_files,
+    read_source_file,
+)
 from index.models import Article, Skipped
 from index.store import (
     LoadedIndex,
@@ -33,7 +38,12 @@ from index.words import WordVectors, corpus_words
 
 log = logging.getLogger("newsbot.index")
 
-ProgressFn = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+# (stage, items done in the stage so far, items in the stage): "embedding passages", 64, 105
+ProgressFn = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -62,12 +72,15 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hash_sources(source_dir: Path, paths: list[Path]) -> tuple[dict[str, str], list[Skipped]]:
+def _hash_sources(
+    source_dir: Path, paths: list[Path], progress: ProgressFn
+) -> tuple[dict[str, str], list[Skipped]]:
     """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
     no permission, deleted since listed) is skipped with its reason, not fatal."""
     hashes: dict[str, str] = {}
     unreadable: list[Skipped] = []
-    for path in paths:
+    for done, path in enumerate(paths):
+        progress("checking files", done, len(paths))
         origin = path.relative_to(source_dir).as_posix()
         try:
             hashes[origin] = hash_file(path)
@@ -75,7 +88,6 @@ def _hash_sources(source_dir: Path, paths: list[Path]) -> tuple[dict[str, str], 
             broken_link = path.is_symlink() and not path.exists()
             reason = "broken symbolic link" if broken_link else "cannot read file"
             reason = f"{reason} ({exc.strerror or type(exc).__name__})"
-            log.warning("skipped %s: %s", origin, reason)
             unreadable.append(Skipped(origin, reason))
     return hashes, unreadable
 
@@ -117,9 +129,15 @@ def _previous(
 
 
 def _read_articles(
-    source_dir: Path, paths: list[Path], hashes: dict[str, str], previous: LoadedIndex | None
+    source_dir: Path,
+    paths: list[Path],
+    hashes: dict[str, str],
+    previous: LoadedIndex | None,
+    progress: ProgressFn,
 ) -> tuple[list[Article], list[Skipped]]:
-    """Articles of every source file, reusing the previous build's for unchanged files."""
+    """Articles of every source file, reusing the previous build's for unchanged files.
+
+    Nothing is logged here: the caller names every skipped item, on every run."""
     old_by_origin: dict[str, list[Article]] = {}
     if previous is not None:
         for article in previous.articles.values():
@@ -128,7 +146,8 @@ def _read_articles(
     old_skipped = previous.manifest.skipped if previous is not None else {}
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in paths:
+    for done, path in enumerate(paths):
+        progress("reading articles", done, len(paths))
         origin = path.relative_to(source_dir).as_posix()
         if old_files.get(origin) == hashes[origin]:
             articles.extend(old_by_origin.get(origin, []))
@@ -141,7 +160,6 @@ def _read_articles(
         try:
             result = read_source_file(path, source_dir)
         except UnreadableSource as exc:
-            log.warning("skipped %s: %s", origin, exc)
             skipped.append(Skipped(origin, str(exc)))
             continue
         skipped.extend(result.skipped)
@@ -149,10 +167,10 @@ def _read_articles(
             made = make_article(document)
             if made is None:
                 where = origin if document.line is None else f"{origin}#L{document.line}"
-                log.warning("skipped %s: no text left after removing boilerplate", where)
                 skipped.append(Skipped(where, "no text left after removing boilerplate"))
             else:
                 articles.append(made)
+    progress("reading articles", len(paths), len(paths))
     return _unique_ids(articles), skipped
 
 
@@ -174,7 +192,7 @@ def _embed_spans(
     texts: dict[str, str],
     reusable: dict[Span, np.ndarray],
     embedder: VectorEmbeddings,
-    progress: ProgressFn | None,
+    progress: ProgressFn,
 ) -> tuple[np.ndarray, int]:
     """One vector per span: copied from the previous build when the same text was embedded."""
     vectors = np.zeros((len(spans), embedder.dimension), dtype=np.float32)
@@ -187,26 +205,33 @@ def _embed_spans(
             todo.setdefault(span, []).append(row)
     pending = list(todo)
     batch = 64
+    progress("embedding passages", 0, len(pending))
     for start in range(0, len(pending), batch):
         part = pending[start : start + batch]
         embedded = embedder.embed_passages([texts[a][s:e] for a, s, e in part])
         for span, vector in zip(part, embedded, strict=True):
             vectors[todo[span]] = vector
-        if progress is not None:
-            progress(min(start + batch, len(pending)), len(pending))
+        progress("embedding passages", min(start + batch, len(pending)), len(pending))
     return vectors, len(pending)
 
 
 def _embed_words(
-    words: list[str], reusable: dict[str, np.ndarray], embedder: VectorEmbeddings
+    words: list[str],
+    reusable: dict[str, np.ndarray],
+    embedder: VectorEmbeddings,
+    progress: ProgressFn,
 ) -> tuple[WordVectors, int]:
     """One vector per corpus word, copied from the previous build when it had the word;
     also how many were embedded."""
     todo = [w for w in words if w not in reusable]
-    if todo:
-        # Once per word: later builds copy the vectors of the words they already had.
-        log.info("embedding %d new corpus words", len(todo))
-    fresh = dict(zip(todo, embedder.embed_passages(todo), strict=True)) if todo else {}
+    # Once per word: later builds copy the vectors of the words they already had.
+    fresh: dict[str, np.ndarray] = {}
+    batch = 256
+    progress("embedding words", 0, len(todo))
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        fresh.update(zip(part, embedder.embed_passages(part), strict=True))
+        progress("embedding words", start + len(part), len(todo))
     rows = [fresh[w] if w in fresh else reusable[w] for w in words]
     matrix = np.asarray(rows, dtype=np.float32).reshape(len(words), embedder.dimension)
     return WordVectors(tuple(words), matrix), len(todo)
@@ -229,7 +254,7 @@ def build_index(
     chunking: ChunkSettings,
     *,
     rebuild: bool = False,
-    progress: ProgressFn | None = None,
+    progress: ProgressFn = _no_progress,
 ) -> BuildReport:
     """Bring the index at `index_dir` up to date with the articles in `source_dir`."""
     started = time.perf_counter()
@@ -238,7 +263,14 @@ def build_index(
             f"no folder of articles at {source_dir} — create it or set NEWSBOT_SOURCE_DIR"
         )
     listed = list_source_files(source_dir)
-    hashes, unreadable = _hash_sources(source_dir, listed)
+    # Not stored with the build: a .pdf added later is named on the next run too.
+    unsupported = [
+        Skipped(
+            p.relative_to(source_dir).as_posix(), f"unsupported file type {p.suffix or '(none)'}"
+        )
+        for p in list_unsupported_files(source_dir)
+    ]
+    hashes, unreadable = _hash_sources(source_dir, listed, progress)
     paths = [p for p in listed if p.relative_to(source_dir).as_posix() in hashes]
     with build_lock(index_dir):
         manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
@@ -248,7 +280,12 @@ def build_index(
                 changed=0,
                 removed=0,
                 unchanged=manifest.article_count,
-                skipped=tuple(Skipped(o, r) for o, r in manifest.skipped.items()),
+                skipped=tuple(
+                    sorted(
+                        [Skipped(o, r) for o, r in manifest.skipped.items()] + unsupported,
+                        key=lambda s: s.origin,
+                    )
+                ),
                 articles=manifest.article_count,
                 chunks=manifest.chunk_count,
                 embedded=0,
@@ -257,7 +294,7 @@ def build_index(
                 build_id=manifest.build_id,
             )
         previous = None if rebuild else _previous(index_dir, embedder, chunking)
-        articles, skipped = _read_articles(source_dir, paths, hashes, previous)
+        articles, skipped = _read_articles(source_dir, paths, hashes, previous, progress)
         skipped = sorted(unreadable + skipped, key=lambda s: s.origin)
         if not articles:
             raise SourceFolderError(
@@ -277,7 +314,9 @@ def build_index(
             corpus_words(c.text for c in chunks),
             previous.words.by_word() if previous is not None else {},
             embedder,
+            progress,
         )
+        progress("writing the index", 0, 1)
         manifest = write_build(
             index_dir,
             articles=articles,
@@ -294,6 +333,7 @@ def build_index(
             skipped={s.origin: s.reason for s in skipped},
             words=words,
         )
+        progress("writing the index", 1, 1)
     old = previous.manifest.articles if previous is not None else {}
     new = manifest.articles
     return BuildReport(
@@ -301,7 +341,7 @@ def build_index(
         changed=sum(1 for key, h in new.items() if key in old and old[key] != h),
         removed=sum(1 for key in old if key not in new),
         unchanged=sum(1 for key, h in new.items() if old.get(key) == h),
-        skipped=tuple(skipped),
+        skipped=tuple(sorted(skipped + unsupported, key=lambda s: s.origin)),
         articles=len(articles),
         chunks=len(chunks),
         embedded=embedded,
