@@ -45,14 +45,15 @@ class BuildProgress:
         if not self._terminal:
             log.info("%s…", stage)
             return
+        unit = " " + stage.split()[-1]  # "embedding words" counts words: "17.9 words/s"
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=stage, unit="", file=self._stream, leave=False)
-        else:
-            self._bar.set_description_str(stage, refresh=False)
-            self._bar.reset(total=total)  # the rate and ETA start again with the stage
-        self._bar.refresh()
+            self._bar = tqdm(total=total, desc=stage, unit=unit, file=self._stream, leave=False)
+            return
+        self._bar.set_description_str(stage, refresh=False)
+        self._bar.unit = unit
+        self._bar.reset(total=total)  # the rate and ETA start again with the stage (redraws)
 
     def close(self) -> None:
         if self._bar is not None:

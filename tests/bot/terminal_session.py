@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -18,6 +21,8 @@ class TerminalSession:
 
     def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
         self._master, slave = pty.openpty()
+        # A real terminal has a size; tqdm draws nothing on a 0x0 one.
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         environ = {**os.environ, "TERM": "xterm", "COLUMNS": "80", "LINES": "24"}
         # prompt_toolkit would otherwise wait for an answer to its cursor-position query.
         environ["PROMPT_TOOLKIT_NO_CPR"] = "1"

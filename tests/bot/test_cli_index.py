@@ -125,3 +125,24 @@ def test_without_a_terminal_each_stage_is_logged(caplog: pytest.LogCaptureFixtur
         "embedding passages: 64/105",
         "embedding passages: 105/105",
     ]
+
+
+@pytest.mark.slow
+def test_on_a_terminal_one_bar_shows_each_stage_and_warnings_get_their_own_line(
+    tmp_path: Path, seed_dir: Path
+) -> None:
+    from terminal_session import TerminalSession
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(seed_dir / "000_42a09c5fa2a475f0.txt", folder)
+    (folder / "scan.pdf").write_bytes(b"%PDF")
+    session = TerminalSession("index", "--index-dir", str(tmp_path / "i"), "--source", str(folder))
+    assert session.finish(timeout=300) == 0
+    frames = session.output.replace("\r\n", "\n").replace("\r", "\n").splitlines()
+    for stage in ("loading the embedding model", "embedding passages", "embedding words"):
+        assert any(frame.startswith(f"{stage}:") for frame in frames), stage
+    done = next(f for f in frames if f.startswith("embedding passages: 100%"))
+    rate = float(re.search(r"([\d.]+) passages/s", done).group(1))  # type: ignore[union-attr]
+    assert rate < 10_000  # counted from the stage's start, not from the last frame
+    assert "newsbot: warning: skipped scan.pdf: unsupported file type .pdf" in frames
