@@ -289,7 +289,7 @@ def discord_command(index_dir: Path | None) -> None:
         engine.searcher()
     except NewsbotError as exc:
         # Start anyway: users get a clear message and `newsbot index` fixes it live.
-        print_error(str(exc))
+        print_warning(f"{exc}; the bot answers with this message until then")
     sys.exit(run_discord_bot(settings, engine.answer))
 
 

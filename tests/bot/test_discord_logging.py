@@ -59,3 +59,19 @@ def test_the_cli_shows_the_bot_info_lines_at_the_default_level(
     result = CliRunner().invoke(cli, ["discord"], env={"DISCORD_TOKEN": TOKEN})
     assert result.exit_code == 0
     assert "newsbot: connected to Discord as newsbot#1" in result.stderr
+
+
+def test_the_bot_starts_without_an_index_with_one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.errors import IndexMissingError
+
+    class NoIndex:
+        def searcher(self) -> None:
+            raise IndexMissingError("no index at data/index — run `newsbot index`")
+
+        answer = None
+
+    monkeypatch.setattr(bot.engine.Engine, "load", classmethod(lambda cls, s: NoIndex()))
+    monkeypatch.setattr(bot.discord_bot, "run_discord_bot", lambda settings, answer: 0)
+    result = CliRunner().invoke(cli, ["discord"], env={"DISCORD_TOKEN": TOKEN})
+    assert result.exit_code == 0
+    assert result.stderr.startswith("newsbot: warning: no index at data/index")
