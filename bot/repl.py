@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from bot.console import print_error
 from bot.engine import Engine
 from bot.literal_markers import escape_literal_markers
 from bot.models import Answer
 from bot.prompts import message
-from index.errors import InvalidQuestionError, NewsbotError
+from bot.terminal import render_answer_text, render_sources, terminal_width, use_color
+from index.errors import NewsbotError
 
 
 def _terminal_lines(history_file: Path) -> Iterator[str]:
@@ -40,32 +42,28 @@ def _piped_lines() -> Iterator[str]:
         yield line
 
 
-def render_sources(answer: Answer) -> str:
-    if not answer.passages:
-        return message("repl", "no_sources", answer.language)
-    return "\n\n".join(
-        f"[{p.n}] {p.title} — {p.source}\n{escape_literal_markers(p.text)}" for p in answer.passages
-    )
-
-
 def run_repl(
     engine: Engine,
     *,
     k: int | None = None,
     history_file: Path,
+    language: str = "fr",
     lines: Iterator[str] | None = None,
     echo: Callable[[str], None] = click.echo,
-) -> None:
-    """Read questions until :quit or end of input; answer each with the shared engine."""
-    from bot.cli import render_answer_text
+) -> bool:
+    """Read questions until :quit or end of input; answer each with the shared engine.
 
+    The REPL's own messages are in `language`; answers follow each question's. Returns
+    whether any question failed (an error, not a refusal).
+    """
     interactive = lines is None and sys.stdin.isatty()
-    color = sys.stdout.isatty()
+    color, width = use_color(sys.stdout), terminal_width(sys.stdout)
     if lines is None:
         lines = _terminal_lines(history_file) if interactive else _piped_lines()
     if interactive:
-        echo(message("repl", "welcome", "fr"))
+        echo(message("repl", "welcome", language))
     last: Answer | None = None
+    failed = False
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -75,20 +73,20 @@ def run_repl(
             if command in (":quit", ":q", ":exit"):
                 break
             if command == ":help":
-                echo(message("repl", "help", "fr"))
+                echo(message("repl", "help", language))
             elif command == ":sources":
-                echo(render_sources(last) if last else message("repl", "no_sources", "fr"))
+                no_answer = message("repl", "no_sources", language)
+                echo(render_sources(last, language, width) if last else no_answer)
             else:
-                echo(message("repl", "unknown", "fr", command=command))
+                echo(message("repl", "unknown", language, command=command))
             continue
         try:
             last = engine.answer(line, k)
-        except InvalidQuestionError as exc:
-            echo(f"error: {exc}")
-            continue
         except NewsbotError as exc:
-            echo(f"error: {exc}")
+            failed = True
+            print_error(str(exc))
             continue
-        echo(render_answer_text(last, color) + "\n")
+        echo(render_answer_text(last, color=color, width=width) + "\n")
     if interactive:
-        echo(message("repl", "bye", "fr"))
+        echo(message("repl", "bye", language))
+    return failed

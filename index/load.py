@@ -69,6 +69,22 @@ def list_source_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def list_unsupported_files(folder: Path) -> list[Path]:
+    """Files under `folder` that `list_source_files` leaves out for their type (.pdf,
+    .docx…): a build warns about each rather than ignore them silently."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        found.extend(
+            Path(dirpath, name)
+            for name in filenames
+            if not name.startswith(".")
+            and Path(name).stem.lower() != "readme"
+            and not _is_source_name(name)
+        )
+    return sorted(found)
+
+
 def read_source_file(path: Path, root: Path, limits: SourceLimits = DEFAULT_LIMITS) -> ReadResult:
     """The documents in one file, plus any broken .jsonl lines; raises `UnreadableSource`."""
     origin = path.relative_to(root).as_posix()
@@ -251,7 +267,11 @@ def _jsonl_document(raw: str, origin: str, line: int) -> SourceDocument:
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise _BadLine(f"invalid JSON ({exc.msg})") from exc
+        # json's messages end mid-phrase ("Unterminated string starting at"): add the column.
+        where = "column" if exc.msg.endswith(" at") else "at column"
+        raise _BadLine(
+            f"invalid JSON: {exc.msg[:1].lower()}{exc.msg[1:]} {where} {exc.colno}"
+        ) from exc
     if not isinstance(record, dict):
         raise _BadLine("not a JSON object")
     values: dict[str, str | None] = {}

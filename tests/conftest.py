@@ -7,7 +7,9 @@ or damages it takes `seed_index_copy`, its own copy.
 
 from __future__ import annotations
 
+import logging
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,11 @@ def seed_index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "index"
     shutil.copytree(seed_index_dir, copy)
     return copy
+
+
+@pytest.fixture(autouse=True)
+def _drop_console_handler() -> Iterator[None]:
+    """A test that ran the CLI in-process leaves no handler writing to its closed stream."""
+    yield
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != "newsbot-console"]

@@ -34,6 +34,9 @@ class AnswerOptions:
 
     max_sentences: int = 2
     related: int = 2  # sentences shown as possibly related beside a refusal
+    # ... only at this dense similarity or above: off-topic questions get none
+    # (docs/calibration.md).
+    related_similarity: float = 0.825
 
 
 def answer_question(
@@ -52,13 +55,15 @@ def answer_question(
     found = gather(cleaned, language, searcher, k)
     if not found.candidates or not found.question.terms:
         # Nothing found, or nothing to look for ("Selon ,", "Qui ?"): a quote would be a guess.
-        return refusal(cleaned, language, found.candidates[: o.related], None)
+        close = [c for c in found.candidates if c.dense >= o.related_similarity]
+        return refusal(cleaned, language, close[: o.related], None)
     logits = model.ranker.logits(found.features)
     order = np.argsort(-logits, kind="stable")
     shares = np.exp(logits - logits.max())
     shares /= shares.sum()
     ranked: list[tuple[Candidate, float]] = [(found.candidates[i], float(shares[i])) for i in order]
     probability = model.abstainer.probability(ranking_features(logits, found.features))
+    related = [c for c, _ in ranked if c.dense >= o.related_similarity][: o.related]
     note = None
     if llm is not None:
         from bot.answer.llm_answer import llm_answer
@@ -68,13 +73,13 @@ def answer_question(
             return llm_answer(cleaned, found.hits, [c for c, _ in ranked], language, llm)
         except UnsupportedAnswer as exc:
             if exc.abstained:
-                return refusal(cleaned, language, [c for c, _ in ranked[: o.related]], probability)
+                return refusal(cleaned, language, related, probability)
             log.warning("language model answer rejected: %s", exc)
             note = message("answer", "llm_replaced", language, reason=str(exc))
         except LanguageModelError as exc:
             log.warning("language model answer rejected: %s", exc)
             note = message("answer", "llm_replaced", language, reason=str(exc))
     if probability < model.abstainer.threshold or not passes_checks(logits, found.features):
-        return refusal(cleaned, language, [c for c, _ in ranked[: o.related]], probability, note)
+        return refusal(cleaned, language, related, probability, note)
     groups = choose_quotes(ranked, model.second_share, o.max_sentences)
     return quoted_answer(cleaned, language, groups, probability, note)

