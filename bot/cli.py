@@ -445,7 +445,7 @@ def train_command(out: Path | None, seed: int | None) -> None:
     from bot.settings import PROJECT_ROOT
 
     settings = _settings(None)
-    logging.getLogger("newsbot").setLevel(min(logging.INFO, logging.getLogger().level))
+    show_info_from("newsbot")  # training reports each corpus as it goes
     summary = run_training(
         PROJECT_ROOT,
         out,

@@ -10,7 +10,6 @@ import click
 
 from bot.console import print_error
 from bot.engine import Engine
-from bot.literal_markers import escape_literal_markers
 from bot.models import Answer
 from bot.prompts import message
 from bot.terminal import render_answer_text, render_sources, terminal_width, use_color

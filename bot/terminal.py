@@ -71,9 +71,7 @@ def render_sources(answer: Answer, language: str, width: int | None = None) -> s
     passages, labelled as not being an answer."""
     if answer.passages:
         blocks = [
-            "\n".join(
-                _wrap(f"[{p.n}] {p.title} — {p.source}", width) + _wrap(shown(p.text), width)
-            )
+            "\n".join(_wrap(f"[{p.n}] {p.title} — {p.source}", width) + _wrap(shown(p.text), width))
             for p in answer.passages
         ]
         return "\n\n".join(blocks)

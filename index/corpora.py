@@ -31,4 +31,6 @@ def ensure_corpus_index(
 ) -> tuple[Path, BuildReport]:
     """Build or update the index of `source`; returns its folder and the build report."""
     index_dir = corpus_index_dir(source, data_dir)
+    if progress is None:
+        return index_dir, build_index(source, index_dir, embedder, chunking)
     return index_dir, build_index(source, index_dir, embedder, chunking, progress=progress)
