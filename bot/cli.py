@@ -439,10 +439,20 @@ def _corpus_index(settings: Settings, source: Path) -> Path:
     help="Folder for the model (default: the package's bot/data, where newsbot loads it).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default: the documented one).")
-def train_command(out: Path | None, seed: int | None) -> None:
+@click.option(
+    "--calib",
+    "extra",
+    type=(
+        click.Path(exists=True, dir_okay=False, path_type=Path),
+        click.Path(exists=True, file_okay=False, path_type=Path),
+    ),
+    multiple=True,
+    metavar="QA_FILE FOLDER",
+    help="Also calibrate abstention on this QA file asked of this folder (repeatable).",
+)
+def train_command(out: Path | None, seed: int | None, extra: tuple[tuple[Path, Path], ...]) -> None:
     """Fit the answer ranker and abstainer on the shipped question files (docs/calibration.md)."""
-    from bot.answer.train import SEED, run_training
-    from bot.settings import PROJECT_ROOT
+    from bot.answer.train import SEED, TrainingSet, run_training
 
     settings = _settings(None)
     show_info_from("newsbot")  # training reports each corpus as it goes
@@ -452,6 +462,7 @@ def train_command(out: Path | None, seed: int | None) -> None:
         seed=SEED if seed is None else seed,
         index_for=lambda source: _corpus_index(settings, source),
         embedder_settings=settings,
+        calibration=[TrainingSet(f"calib-{qa.stem}", qa, folder) for qa, folder in extra],
     )
     click.echo(summary)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answer import AnswerOptions, answer_question
 from bot.answer.ranker import AnswerModel, load_answer_model
@@ -39,7 +39,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.model = model or load_answer_model()
+        self.model = _with_threshold(model or load_answer_model(), settings.answer_threshold)
         self.llm = llm
         self.options = options or AnswerOptions()
         self._loaded: _Loaded | None = None
@@ -93,3 +93,10 @@ class Engine:
             options=self.options,
             llm=self.llm,
         )
+
+
+def _with_threshold(model: AnswerModel, threshold: float | None) -> AnswerModel:
+    """The model, its abstention threshold replaced when the settings give one."""
+    if threshold is None:
+        return model
+    return replace(model, abstainer=replace(model.abstainer, threshold=threshold))

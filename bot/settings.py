@@ -48,6 +48,9 @@ class Settings:
     chunk_size: int = 900
     chunk_overlap: int = 1  # sentences shared by consecutive chunks
     top_k: int = 5
+    # The abstention threshold (a probability); unset = the trained model's own, chosen
+    # on its calibration data. `newsbot eval --calibrate` suggests one for a corpus.
+    answer_threshold: float | None = None
     # What one source may cost: larger files and .jsonl lines are skipped, longer words
     # removed, each with a warning (a .jsonl above the file cap is read line by line).
     max_file_bytes: int = 20_000_000
@@ -80,6 +83,10 @@ class Settings:
             "NEWSBOT_CHUNK_SIZE": (self.chunk_size >= 50, "must be at least 50 characters"),
             "NEWSBOT_CHUNK_OVERLAP": (self.chunk_overlap >= 0, "cannot be negative"),
             "NEWSBOT_TOP_K": (1 <= self.top_k <= 100, "must be between 1 and 100"),
+            "NEWSBOT_ANSWER_THRESHOLD": (
+                self.answer_threshold is None or 0.0 <= self.answer_threshold <= 1.0,
+                "must be a probability, from 0 to 1",
+            ),
             "NEWSBOT_LLM_TIMEOUT": (self.llm_timeout > 0, "must be positive"),
             "NEWSBOT_LLM_MAX_TOKENS": (self.llm_max_tokens >= 16, "must be at least 16"),
             "NEWSBOT_MAX_FILE_BYTES": (self.max_file_bytes >= 1000, "must be at least 1000"),
@@ -129,7 +136,7 @@ def _convert(name: str, type_name: object, raw: str, key: str) -> Any:
             return Path(raw).expanduser()
         if kind == "int":
             return int(raw)
-        if kind == "float":
+        if kind in {"float", "float | None"}:
             return float(raw)
         if kind == "bool":
             return _parse_bool(raw)

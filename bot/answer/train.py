@@ -175,16 +175,18 @@ def data_hash(sets: Sequence[TrainingSet]) -> str:
 
 
 def code_revision(root: Path) -> str:
+    """The commit the model was trained from, "+dirty" when files had changed since."""
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else ""
+
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+        revision = git("rev-parse", "HEAD") or "unknown"
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "bot", "index")
+    except OSError:
         return "unknown"
+    return revision + ("+dirty" if dirty else "")
 
 
 def write_model(folder: Path, model: AnswerModel, extra: dict[str, object]) -> None:
@@ -206,8 +208,11 @@ def run_training(
     index_for: Callable[[Path], Path],
     embedder_settings: Settings,
     k: int = 5,
+    calibration: Sequence[TrainingSet] = (),
 ) -> str:
-    """Index every corpus, collect features, fit, score and write the model; a summary."""
+    """Index every corpus, collect features, fit, score and write the model; a summary.
+
+    `calibration` adds question files of the user's own corpora to the abstainer's data."""
     from bot.answer.ranker import default_model_dir
     from index.embed import load_embedder
     from index.store import load_index
@@ -218,6 +223,7 @@ def run_training(
         passage_prefix=embedder_settings.passage_prefix,
     )
     sets = training_sets(root)
+    sets["abstainer"] = [*sets["abstainer"], *calibration]
     collected: dict[str, list[Sample]] = {}
     for role in sets.values():
         for s in role:

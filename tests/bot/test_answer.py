@@ -144,6 +144,39 @@ def test_the_calibrated_threshold_is_what_decides(engine: Engine) -> None:
     assert not answered.abstained and answered.citations
 
 
+@pytest.fixture(scope="module")
+def news_page_engine(
+    tmp_path_factory: pytest.TempPathFactory, embedder: VectorEmbeddings
+) -> Engine:
+    """A scraped NATO news page (nav, ads, comments around the article), as a user has."""
+    index_dir = tmp_path_factory.mktemp("page-index")
+    build_index(ROOT / "tests" / "data" / "pages", index_dir, embedder, ChunkSettings())
+    return Engine(Settings(index_dir=index_dir), embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Quand les F-16 seront-ils livrés à l'Ukraine ?", "cet été"),
+        ("Qui est le secrétaire général de l'OTAN ?", "Stoltenberg"),
+    ],
+)
+def test_a_new_users_questions_on_a_news_page_of_their_own(
+    news_page_engine: Engine, question: str, expected: str
+) -> None:
+    answer = news_page_engine.answer(question)
+    assert not answer.abstained
+    assert expected in answer.citations[0].snippet
+
+
+def test_the_threshold_setting_overrides_the_models(
+    seed_index_dir: Path, embedder: VectorEmbeddings
+) -> None:
+    strict = Engine(Settings(index_dir=seed_index_dir, answer_threshold=1.0), embedder)
+    assert strict.model.abstainer.threshold == 1.0
+    assert strict.answer("Qui accompagne Poutine ?").abstained
+
+
 def test_one_sentence_when_asked_for_one(engine: Engine) -> None:
     answer = answer_question(
         "Qui accompagne Poutine ?",

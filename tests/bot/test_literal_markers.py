@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.cli import render_answer_text
 from bot.discord_render import citation_markers, load_discord_prompts, render_answer_embed
 from bot.literal_markers import answer_display_text, escape_literal_markers
 from bot.models import Answer, Citation, Passage
-from bot.repl import render_sources
+from bot.terminal import render_answer_text, render_sources
 
 SNIPPET = "Le rapport de l'ONU [3] cite des livraisons d'armes [4, 5]."
 CITATION = Citation(1, "a1", "seeds/a.txt", "Rapport", SNIPPET, 0, len(SNIPPET))
@@ -34,7 +33,7 @@ def test_only_the_answers_own_markers_stay_bare() -> None:
 def test_terminal_and_repl_show_the_article_brackets_escaped() -> None:
     text = render_answer_text(ANSWER, color=False)
     assert _BARE.findall(text) == ["1", "1"]  # the marker and the card's number
-    sources = render_sources(ANSWER)
+    sources = render_sources(ANSWER, "fr")
     assert "\\[3]" in sources and _BARE.findall(sources) == ["1"]  # the passage header
 
 
