@@ -38,13 +38,14 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 	$(BIN)/newsbot index --index-dir data/ci-index
-	$(BIN)/newsbot eval --index-dir data/ci-index --min-hit5 0.94 --min-accuracy 0.84 --min-refused 0.95
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/dev.jsonl --min-accuracy 0.8 --min-refused 0.9
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/blind.jsonl --min-accuracy 0.75 --min-refused 0.9
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/fresh.jsonl --min-accuracy 0.68 --min-refused 0.85
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/final.jsonl --min-accuracy 0.72 --min-refused 0.6
-	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/heldout.jsonl --min-accuracy 0.65 --min-refused 0.7
-	$(BIN)/newsbot eval --source tests/data/piaf/dev/corpus --qa tests/data/piaf/dev.jsonl --min-accuracy 0.5 --min-refused 0.5
+	$(BIN)/newsbot eval --index-dir data/ci-index --min-hit5 0.94 --min-accuracy 0.78 --min-refused 0.5
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/dev.jsonl --min-accuracy 0.8 --min-refused 0.6
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/blind.jsonl --min-accuracy 0.85 --min-refused 0.75
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/fresh.jsonl --min-accuracy 0.7 --min-refused 0.7
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/final.jsonl --min-accuracy 0.78 --min-refused 0.55
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/heldout.jsonl --min-accuracy 0.68 --min-refused 0.45
+	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/unseen.jsonl --min-accuracy 0.9 --min-refused 0.5
+	$(BIN)/newsbot eval --source tests/data/piaf/dev/corpus --qa tests/data/piaf/dev.jsonl --min-hit5 0.95 --min-accuracy 0.6 --min-refused 0.75
 
 eval: setup
 	$(BIN)/newsbot index

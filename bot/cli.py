@@ -314,7 +314,8 @@ def discord_command(index_dir: Path | None) -> None:
     "--source",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Score against this folder of articles: its index is built once, then reused.",
+    help="Score against this folder of articles, its index built once then reused "
+    "(default: the index at --index-dir).",
 )
 @click.option(
     "--qa",
@@ -448,10 +449,15 @@ def _corpus_index(settings: Settings, source: Path) -> Path:
     ),
     multiple=True,
     metavar="QA_FILE FOLDER",
-    help="Also calibrate abstention on this QA file asked of this folder (repeatable).",
+    help="Also calibrate abstention on this QA file asked of this folder "
+    "(repeatable; default: none).",
 )
 def train_command(out: Path | None, seed: int | None, extra: tuple[tuple[Path, Path], ...]) -> None:
-    """Fit the answer ranker and abstainer on the shipped question files (docs/calibration.md)."""
+    """Fit the answer model on the shipped question files.
+
+    The ranker learns from PIAF's train split and tests/data/gold.jsonl; the abstainer
+    and its threshold from PIAF's calib split, dev.jsonl and blind.jsonl (and --calib
+    files). See docs/calibration.md."""
     from bot.answer.train import SEED, TrainingSet, run_training
 
     settings = _settings(None)

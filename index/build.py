@@ -73,7 +73,7 @@ def hash_file(path: Path, root: Path, max_bytes: int | None = None) -> str:
 
 
 def _hash_sources(
-    source_dir: Path, paths: list[Path], limits: SourceLimits, progress: ProgressFn
+    source_dir: Path, paths: list[Path], limits: SourceLimits, progress: ProgressFn = _no_progress
 ) -> tuple[dict[str, str], list[Skipped]]:
     """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
     a link out of the folder, a FIFO, no permission, too big) is skipped with its reason."""

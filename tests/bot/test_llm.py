@@ -352,8 +352,9 @@ def seed_searcher(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def ask(searcher: Any, base_url: str, question: str = SEED_QUESTION) -> Answer:
     from bot.answer import answer_question
+    from bot.answer.ranker import load_answer_model
 
-    return answer_question(question, searcher, k=5, llm=openai_model(base_url))
+    return answer_question(question, searcher, load_answer_model(), k=5, llm=openai_model(base_url))
 
 
 def assert_citations_verifiable(answer: Answer, searcher: Any) -> None:
