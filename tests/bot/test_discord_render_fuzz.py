@@ -31,18 +31,20 @@ FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthC
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Turn an endless loop into a test failure (the loops are pure Python: SIGALRM works)."""
+    """Turn an endless loop into a test failure. The limit is CPU time (SIGPROF), not wall
+    time, so a machine loaded by other jobs does not fail the test; the loops are pure
+    Python, so the signal interrupts them."""
 
     def fail(*_: object) -> None:
-        raise TimeoutError(f"renderer still running after {seconds} s")
+        raise TimeoutError(f"renderer still running after {seconds} s of CPU")
 
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, fail)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 # Odd characters the escaping and splitting treat specially, and plain words.
@@ -154,6 +156,6 @@ def test_heavy_answer_renders_in_bounded_time(prompts: DiscordPrompts) -> None:
     text = "Réponse. " * 500 + "".join(f" [{n}]" for n in range(1, 41))
     answer = Answer("Q ?", text, False, "extractive", "fr", citations=cards, passages=passages)
 
-    with time_limit(1.5):  # was minutes: every prefix of every quote was escaped
+    with time_limit(5):  # was minutes: every prefix of every quote was escaped
         _check_embed(render_answer_embed(answer, prompts.fr))
         render_sources_messages(answer, prompts.fr)
