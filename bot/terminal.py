@@ -9,6 +9,7 @@ from typing import TextIO
 
 import click
 
+from bot.dates import byline
 from bot.literal_markers import answer_display_text
 from bot.literal_markers import escape_literal_markers as shown
 from bot.models import Answer, Citation
@@ -44,8 +45,10 @@ def _wrap(text: str, width: int | None, indent: str = "") -> list[str]:
     return lines
 
 
-def _source_line(c: Citation) -> str:
-    parts = [c.title, c.source] + ([c.url] if c.url and c.url != c.source else [])
+def _source_line(c: Citation, language: str) -> str:
+    """'[1] Title — Outlet · 18 juin 2024 — URL'; the file name only when nothing better."""
+    by = byline(c.outlet, c.date, language)
+    parts = [c.title, *([by] if by else []), c.url] if c.url else [c.title, by or c.source]
     return f"[{c.n}] " + " — ".join(parts)
 
 
@@ -57,7 +60,7 @@ def render_answer_text(answer: Answer, *, color: bool, width: int | None = None)
         note = _wrap(answer.note, width)
         lines.extend(click.style(n, fg="yellow") if color else n for n in note)
     for c in answer.citations:
-        head = _wrap(_source_line(c), width)
+        head = _wrap(_source_line(c, answer.language), width)
         lines.extend(click.style(h, bold=True) if color else h for h in head)
     if answer.related:
         lines.append(message("answer", "related_intro", answer.language))
