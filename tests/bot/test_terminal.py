@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import io
 
 import pytest
@@ -45,7 +47,22 @@ REFUSAL = Answer(
 def test_each_quote_is_printed_once_and_sources_give_title_source_and_link() -> None:
     text = render_answer_text(ANSWER, color=False)
     assert text.count("Sergueï Lavrov") == 1
-    assert f"[1] {CITATION.title} — seeds/002.txt — {CITATION.url}" in text
+    # With a link, the file name adds nothing: it is shown only when there is nothing better.
+    assert f"[1] {CITATION.title} — {CITATION.url}" in text
+
+
+def test_a_source_line_shows_outlet_and_date_and_the_file_name_only_as_a_last_resort() -> None:
+    dated = replace(CITATION, outlet="Le Monde", date="2024-06-18")
+    text = render_answer_text(replace(ANSWER, citations=(dated,)), color=False)
+    assert f"[1] {CITATION.title} — Le Monde · 18 juin 2024 — {CITATION.url}" in text
+    english = render_answer_text(
+        replace(ANSWER, language="en", citations=(replace(dated, url=None),)), color=False
+    )
+    assert f"[1] {CITATION.title} — Le Monde · 18 June 2024" in english
+    bare = render_answer_text(
+        replace(ANSWER, citations=(replace(CITATION, url=None),)), color=False
+    )
+    assert f"[1] {CITATION.title} — seeds/002.txt" in bare
 
 
 @pytest.mark.parametrize("width", [40, 60, 80])
