@@ -139,3 +139,19 @@ def test_plan_sources_refuses_what_cannot_be_a_source(tmp_path: Path) -> None:
         plan_sources([str(tmp_path / "missing")])
     with pytest.raises(SourceFolderError, match="--source http://"):
         plan_sources(["http:// bad"])
+
+
+def test_non_utf8_pages_are_read_in_their_own_encoding(site: Site) -> None:
+    page = article_page("Été à l'Élysée", PARAGRAPHS).replace('charset="utf-8"', "")
+    latin = page.replace('<meta charset="utf-8">', "").encode("cp1252")
+    site.routes["/declared"] = Route(latin, content_type="text/html; charset=windows-1252")
+    site.routes["/undeclared"] = Route(latin, content_type="text/html")
+    site.routes["/lying"] = Route(latin, content_type="text/html; charset=utf-8")
+    result = read(
+        site, *(RemoteSource(site.url(p)) for p in ("/declared", "/undeclared", "/lying"))
+    )
+    assert len(result.documents) == 3
+    for remote in result.documents:
+        assert "accueilli à l'aéroport" in remote.documents[0].text
+    (warning,) = result.failures  # only the page that declared the wrong charset
+    assert warning.origin == site.url("/lying") and "utf-8" in warning.reason
