@@ -34,6 +34,8 @@ log = logging.getLogger("newsbot.index")
 
 USER_AGENT = "newsbot/0.1 (news question-answering bot; +https://github.com/newsbot)"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# After this many pages of one host time out, its other pages are not tried in the run.
+HOST_DOWN_AFTER_TIMEOUTS = 3
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -165,6 +167,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self._hosts: dict[str, threading.Semaphore] = {}
         self._down: dict[str, str] = {}  # host -> why it could not be reached this run
+        self._timeouts: dict[str, int] = {}  # host -> pages that timed out this run
 
     def __enter__(self) -> Fetcher:
         return self
@@ -227,8 +230,13 @@ class Fetcher:
                 ) from exc
             except httpx.TimeoutException as exc:
                 if last:
-                    self._mark_down(host, f"timed out after {self.policy.timeout:g} s")
-                    raise FetchError(f"timed out after {self.policy.timeout:g} s") from exc
+                    reason = f"timed out after {self.policy.timeout:g} s"
+                    # One slow page is that page's problem; several mean the host is.
+                    with self._lock:
+                        self._timeouts[host] = self._timeouts.get(host, 0) + 1
+                        if self._timeouts[host] >= HOST_DOWN_AFTER_TIMEOUTS:
+                            self._down.setdefault(host, reason)
+                    raise FetchError(reason) from exc
                 self._sleep(self.policy.backoff * 2**attempt)
                 continue
             except httpx.TransportError as exc:

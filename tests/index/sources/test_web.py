@@ -216,3 +216,13 @@ def test_page_text_follows_the_declared_charset_else_detects_it() -> None:
 def test_page_text_refuses_binary() -> None:
     with pytest.raises(FetchError, match="not readable text"):
         page_text(_page(b"\x00\x01\x02" * 100, None))
+
+
+def test_a_host_whose_pages_keep_timing_out_is_given_up_for_the_run(site: Site) -> None:
+    for n in range(5):
+        site.routes[f"/slow{n}"] = Route(b"late", delay=0.5)
+    with Fetcher(FetchPolicy(timeout=0.1, retries=0)) as fetcher:
+        for n in range(5):
+            with pytest.raises(FetchError, match="timed out"):
+                fetcher.fetch(site.url(f"/slow{n}"))
+    assert len(site.requests) == 3  # the last two were not sent
