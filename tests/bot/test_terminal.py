@@ -101,3 +101,21 @@ def test_sources_after_an_answer_show_its_passages_and_otherwise_say_nothing_was
     assert "Le passage entier." in render_sources(ANSWER, "fr")
     bare = Answer("q", "Je n'ai pas trouvé.", True, "extractive", "fr")
     assert "aucun passage" in render_sources(bare, "fr")
+
+
+def test_sources_and_related_passages_show_outlet_and_date_too() -> None:
+    dated = replace(CITATION, outlet="Le Monde", date="2024-06-18")
+    passage = Passage(
+        1,
+        "a",
+        CITATION.title,
+        CITATION.source,
+        "Le passage.",
+        None,
+        date="2024-06-18",
+        outlet="Le Monde",
+    )
+    shown_sources = render_sources(replace(ANSWER, passages=(passage,)), "fr")
+    assert shown_sources.startswith(f"[1] {CITATION.title} — Le Monde · 18 juin 2024\n")
+    refusal = render_answer_text(replace(REFUSAL, related=(dated,)), color=False)
+    assert f"- {CITATION.title} — Le Monde · 18 juin 2024 — {CITATION.url}: «" in refusal
