@@ -40,14 +40,14 @@ def date_range_options(func: F) -> F:
         "--until",
         type=click.DateTime(formats=["%Y-%m-%d"]),
         default=None,
-        help="Only articles published on or before this date (YYYY-MM-DD).",
+        help="Only articles published on or before this date (YYYY-MM-DD) (default: no limit).",
     )(func)
     return click.option(
         "--since",
         type=click.DateTime(formats=["%Y-%m-%d"]),
         default=None,
         help="Only articles published on or after this date (YYYY-MM-DD); undated ones "
-        "are left out.",
+        "are then left out (default: no limit).",
     )(func)
 
 
@@ -105,7 +105,10 @@ def cli(verbose: bool) -> None:
 def index_command(
     index_dir: Path | None, sources: tuple[str, ...], rebuild: bool, watch: bool, every: str
 ) -> None:
-    """Build or update the index from folders, files, feeds and web pages."""
+    """Build or update the index from its sources.
+
+    Sources are folders, files, feed or page URLs, and .feeds or OPML lists of feeds.
+    """
     started = time.perf_counter()
     settings = _settings(index_dir)
     interval = _duration(every)

@@ -114,7 +114,7 @@ def list_local_files(sources: Sequence[Path]) -> tuple[list[LocalFile], list[Ski
 
 
 def _hash_sources(
-    files: list[LocalFile], limits: SourceLimits, progress: ProgressFn
+    files: list[LocalFile], limits: SourceLimits, progress: ProgressFn = _no_progress
 ) -> tuple[dict[str, str], list[Skipped]]:
     """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
     a link out of the folder, a FIFO, no permission, too big) is skipped with its reason."""
