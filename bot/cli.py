@@ -34,6 +34,33 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+def date_range_options(func: F) -> F:
+    """`--since DATE` and `--until DATE`: only articles published in that range."""
+    func = click.option(
+        "--until",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Only articles published on or before this date (YYYY-MM-DD) (default: no limit).",
+    )(func)
+    return click.option(
+        "--since",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Only articles published on or after this date (YYYY-MM-DD); undated ones "
+        "are then left out (default: no limit).",
+    )(func)
+
+
+def _date_range(since: Any, until: Any) -> Any:
+    if since is None and until is None:
+        return None
+    from bot.dates import DateRange
+
+    return DateRange(
+        since.date() if since is not None else None, until.date() if until is not None else None
+    )
+
+
 def index_dir_option(func: F) -> F:
     """`--index-dir` on every subcommand; it overrides NEWSBOT_INDEX_DIR."""
     return click.option(
@@ -59,21 +86,39 @@ def cli(verbose: bool) -> None:
 @index_dir_option
 @click.option(
     "--source",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of .txt/.md/.html/.jsonl articles (default: $NEWSBOT_SOURCE_DIR, else seeds/).",
+    "sources",
+    multiple=True,
+    metavar="FOLDER|FILE|URL",
+    help="Repeatable: a folder or file of .txt/.md/.html/.jsonl/.pdf articles, the URL of "
+    "an RSS/Atom feed or a web page, or a .feeds/OPML list of feeds "
+    "(default: $NEWSBOT_SOURCE_DIR, else seeds/).",
 )
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of only changes.")
-def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) -> None:
-    """Build or update the index from a folder of articles."""
+@click.option("--watch", is_flag=True, help="Keep re-indexing; Ctrl-C or SIGTERM stops it.")
+@click.option(
+    "--every",
+    default="15m",
+    show_default=True,
+    metavar="DURATION",
+    help="With --watch: the wait between runs (90, 30s, 15m, 2h).",
+)
+def index_command(
+    index_dir: Path | None, sources: tuple[str, ...], rebuild: bool, watch: bool, every: str
+) -> None:
+    """Build or update the index from its sources.
+
+    Sources are folders, files, feed or page URLs, and .feeds or OPML lists of feeds.
+    """
     started = time.perf_counter()
-    settings = _settings(index_dir, source_dir=source)
-    require_source(settings.source_dir, given=source is not None)
+    settings = _settings(index_dir)
+    interval = _duration(every)
+    from index.sources.remote import plan_sources
+
+    if not sources:
+        require_source(settings.source_dir, given=False)
+    local, remote = plan_sources(sources or (str(settings.source_dir),))
     from bot.progress import build_progress
-    from index.build import build_index
-    from index.chunk import ChunkSettings
     from index.embed import load_embedder
-    from index.source_files import SourceLimits
 
     show_info_from("newsbot")  # builds report their stages, verbose or not
     with build_progress() as progress:
@@ -83,8 +128,74 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
             query_prefix=settings.query_prefix,
             passage_prefix=settings.passage_prefix,
         )
+    if not watch:
+        _index_once(settings, local, remote, embedder, rebuild=rebuild, started=started)
+        return
+    from bot.watch import StopSignals
+
+    with StopSignals() as stop:
+        while True:
+            try:
+                _index_once(settings, local, remote, embedder, rebuild=rebuild, started=started)
+            except NewsbotError as exc:  # a bad run is reported; the next one may do better
+                print_error(str(exc))
+            rebuild = False
+            if stop.wait(interval):
+                break
+            started = time.perf_counter()
+    click.echo("newsbot index --watch stopped", err=True)
+
+
+def _duration(text: str) -> float:
+    """Seconds of "90", "30s", "15m" or "2h"."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    raw = text.strip().lower()
+    scale = units.get(raw[-1:], 1)
+    number = raw[:-1] if raw[-1:] in units else raw
+    try:
+        seconds = float(number) * scale
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration (90, 30s, 15m, 2h)") from None
+    if seconds <= 0:
+        raise click.BadParameter(f"{text!r} must be positive")
+    return seconds
+
+
+def _index_once(
+    settings: Settings,
+    local: list[Path],
+    remote: list[Any],
+    embedder: Any,
+    *,
+    rebuild: bool,
+    started: float,
+) -> None:
+    """One incremental run: fetch what is remote, build, name every skip, sum up."""
+    from bot.progress import build_progress
+    from index.build import build_index
+    from index.chunk import ChunkSettings
+    from index.models import RemoteRead
+    from index.source_files import SourceLimits
+
+    fetched = RemoteRead()
+    if remote:
+        from index.sources.remote import read_remote
+        from index.sources.web import Fetcher, FetchPolicy, PageCache
+
+        policy = FetchPolicy(
+            timeout=settings.fetch_timeout,
+            retries=settings.fetch_retries,
+            backoff=settings.fetch_backoff,
+            max_bytes=settings.fetch_max_bytes,
+            max_redirects=settings.fetch_max_redirects,
+            per_host=settings.fetch_per_host,
+        )
+        cache = PageCache(settings.index_dir.parent / f"{settings.index_dir.name}-http-cache")
+        with Fetcher(policy, cache) as fetcher:
+            fetched = read_remote(remote, fetcher)
+    with build_progress() as progress:
         report = build_index(
-            settings.source_dir,
+            local,
             settings.index_dir,
             embedder,
             ChunkSettings(settings.chunk_size, settings.chunk_overlap),
@@ -93,6 +204,7 @@ def index_command(index_dir: Path | None, source: Path | None, rebuild: bool) ->
             limits=SourceLimits(
                 settings.max_file_bytes, settings.max_line_chars, settings.max_word_chars
             ),
+            remote=fetched,
         )
     for skipped in report.skipped:  # every run names them, not only the first
         print_warning(f"skipped {skipped.origin}: {skipped.reason}")
@@ -123,8 +235,14 @@ def _checked_question(words: tuple[str, ...]) -> str | None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=None, help=f"Hits {TOP_K_HELP}.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, per line.")
+@date_range_options
 def search_command(
-    index_dir: Path | None, query: tuple[str, ...], k: int | None, as_json: bool
+    index_dir: Path | None,
+    query: tuple[str, ...],
+    k: int | None,
+    as_json: bool,
+    since: Any,
+    until: Any,
 ) -> None:
     """Show the passages found for QUERY, with each retriever's score."""
     text = _checked_question(query) or ""
@@ -134,7 +252,7 @@ def search_command(
     from bot.question import clean_question
 
     engine = Engine.load(settings)
-    for hit in engine.search(clean_question(text), k):
+    for hit in engine.search(clean_question(text), k, dates=_date_range(since, until)):
         row = {
             "rank": hit.rank,
             "score": round(hit.score, 5),
@@ -145,6 +263,9 @@ def search_command(
             "article_id": hit.article.id,
             "title": hit.article.title,
             "source": hit.article.source,
+            "url": hit.article.url,
+            "date": hit.article.date,
+            "outlet": hit.article.publisher,
             "start": hit.chunk.start,
             "end": hit.chunk.end,
             "text": hit.chunk.text,
@@ -190,6 +311,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "start": c.start,
                 "end": c.end,
                 "url": c.url,
+                "date": c.date,
+                "outlet": c.outlet,
             }
             for c in answer.citations
         ],
@@ -217,8 +340,14 @@ def _stdin_questions() -> Iterator[tuple[str, bool]]:
     "-k", "k", type=click.IntRange(1, 50), default=None, help=f"Passages to read {TOP_K_HELP}."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, per line.")
+@date_range_options
 def ask_command(
-    index_dir: Path | None, question: tuple[str, ...], k: int | None, as_json: bool
+    index_dir: Path | None,
+    question: tuple[str, ...],
+    k: int | None,
+    as_json: bool,
+    since: Any,
+    until: Any,
 ) -> None:
     """Answer QUESTION, or each line of standard input.
 
@@ -238,13 +367,14 @@ def ask_command(
     engine = Engine.load(settings)
     color, width = use_color(sys.stdout), terminal_width(sys.stdout)
     failed = False
+    dates = _date_range(since, until)
     from bot.question import has_undecodable
 
     asked = [(text, has_undecodable(text))] if text is not None else _stdin_questions()
     for q, undecodable in asked:
         failed = failed or undecodable
         try:
-            answer = engine.answer(q, k)
+            answer = engine.answer(q, k, dates=dates)
         except InvalidQuestionError as exc:
             failed = True
             if as_json:

@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 import aiohttp
 import discord
@@ -29,6 +30,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.console import error_line
+from bot.dates import DateRange, parse_iso
 from bot.discord_render import (
     DEFAULT_PROMPTS_FILE,
     DiscordPrompts,
@@ -52,7 +54,17 @@ from index.errors import IndexCorruptError, IndexMissingError, NewsbotError
 
 log = logging.getLogger(__name__)
 
-AnswerFn = Callable[[str], Answer]
+AnswerFn = Callable[..., Answer]  # (question) -> Answer; also `dates=` for /ask since:
+
+
+def since_range(since: str | None) -> DateRange | Literal[False] | None:
+    """`/ask since:` as a date range; None when not given, False when unreadable."""
+    if since is None or not since.strip():
+        return None
+    day = parse_iso(since.strip())
+    return False if day is None else DateRange(since=day)
+
+
 Interaction = discord.Interaction["NewsBot"]
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -257,9 +269,15 @@ class NewsBot(discord.Client):
         described = self._prompts.commands
 
         @app_commands.command(name="ask", description=described.ask)
-        @app_commands.describe(question=described.ask_question, private=described.ask_private)
-        async def ask(interaction: Interaction, question: str, private: bool = False) -> None:
-            await self.handle_ask(interaction, question, private=private)
+        @app_commands.describe(
+            question=described.ask_question,
+            private=described.ask_private,
+            since=described.ask_since,
+        )
+        async def ask(
+            interaction: Interaction, question: str, private: bool = False, since: str | None = None
+        ) -> None:
+            await self.handle_ask(interaction, question, private=private, since=since)
 
         @app_commands.command(name="sources", description=described.sources)
         async def sources(interaction: Interaction) -> None:
@@ -270,11 +288,17 @@ class NewsBot(discord.Client):
 
     # --- questions --------------------------------------------------------------------
 
-    async def handle_ask(self, interaction: Interaction, question: str, *, private: bool) -> None:
+    async def handle_ask(
+        self, interaction: Interaction, question: str, *, private: bool, since: str | None = None
+    ) -> None:
         """`/ask`: acknowledge at once, answer off the event loop, reply by follow-up."""
         texts = self._prompts.for_locale(str(interaction.locale))
         if not self._channel_allowed(interaction.channel_id, interaction.channel):
             await _respond(interaction, texts.not_here)
+            return
+        dates = since_range(since)
+        if dates is False:
+            await _respond(interaction, texts.bad_since)
             return
         admission = self._gate.admit(interaction.user.id)
         if not admission.admitted:
@@ -283,7 +307,7 @@ class NewsBot(discord.Client):
         try:
             # Discord drops interactions not acknowledged within 3 s; answering may take longer.
             await interaction.response.defer(thinking=True, ephemeral=private)
-            reply = await self._answer_safely(question, texts)
+            reply = await self._answer_safely(question, texts, dates or None)
         except discord.HTTPException as exc:
             log.warning("could not acknowledge /ask in time: %s", exc)
             return
@@ -406,12 +430,15 @@ class NewsBot(discord.Client):
             content, reference=message.to_reference(fail_if_not_exists=False), **kwargs
         )
 
-    async def _answer_safely(self, question: str, texts: DiscordTexts) -> Answer | str:
+    async def _answer_safely(
+        self, question: str, texts: DiscordTexts, dates: DateRange | None = None
+    ) -> Answer | str:
         """The answer, or the one-line notice to show instead; never raises."""
         started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
-            answer = await loop.run_in_executor(self._answer_pool, self._answer, question)
+            answer_fn = self._answer if dates is None else partial(self._answer, dates=dates)
+            answer = await loop.run_in_executor(self._answer_pool, answer_fn, question)
             # Never the user's text at INFO: what was done, not what was asked.
             log.info(
                 "question answered (%s, %s, %d citation(s), %.0f ms)",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from bot.dates import byline
 from bot.literal_markers import answer_display_text, escape_literal_markers
 from bot.models import Answer, Citation, Passage
 from bot.prompts import read_prompt_file
@@ -89,6 +90,8 @@ class DiscordTexts:
     error: str
     empty_mention: str
     not_here: str
+    bad_since: str
+    language: str = "fr"  # of this set: dates on source lines are written in it
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class CommandTexts:
     ask_question: str
     ask_private: str
     sources: str
+    ask_since: str
 
 
 @dataclass(frozen=True)
@@ -311,7 +315,9 @@ def _card(citation: Citation, texts: DiscordTexts, *, related: bool) -> _Card:
         n=None if related else citation.n,
         name=name,
         quote_pieces=pieces[0],
-        source_lines=_source_lines(citation.source, citation.url, texts),
+        source_lines=_source_lines(
+            citation.source, citation.url, texts, citation.outlet, citation.date
+        ),
         quote_cut=pieces[1] or len(quote) > 2 * FIELD_VALUE_LIMIT,
     )
 
@@ -327,9 +333,17 @@ def _fitting_prefix(pieces: list[str], limit: int) -> tuple[tuple[str, ...], boo
     return tuple(pieces), False
 
 
-def _source_lines(source: str, url: str | None, texts: DiscordTexts) -> tuple[str, ...]:
+def _source_lines(
+    source: str,
+    url: str | None,
+    texts: DiscordTexts,
+    outlet: str | None = None,
+    date: str | None = None,
+) -> tuple[str, ...]:
     link = _safe_url(url)
-    shown = _source_label(source, link)
+    shown = byline(outlet and _one_line(outlet), date, texts.language) or _source_label(
+        source, link
+    )
     plain = texts.source_line.format(source=_escaped_within(shown, 200))
     if link is None:
         return (plain,)
@@ -522,7 +536,7 @@ def _passage_embeds(passage: Passage, texts: DiscordTexts) -> list[EmbedPayload]
     heading = texts.sources_title.format(n=passage.n, title=_one_line(passage.title))
     title = _escaped_within(heading, TITLE_LIMIT - len(continued))
     # The linked source line unless it would crowd out the passage itself.
-    lines = _source_lines(passage.source, passage.url, texts)
+    lines = _source_lines(passage.source, passage.url, texts, passage.outlet, passage.date)
     source_line = next((s for s in lines if len(s) <= _SOURCE_LINE_MAX), lines[-1])
     budget = max(_MIN_PASSAGE_BUDGET, DESCRIPTION_LIMIT - len(source_line) - 2)
     chunks = _chunk_sentences(escape_literal_markers(passage.text.strip()), budget)

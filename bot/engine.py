@@ -7,7 +7,9 @@ import threading
 from dataclasses import dataclass, replace
 
 from bot.answer import AnswerOptions, answer_question
+from bot.answer.gather import search_in_range
 from bot.answer.ranker import AnswerModel, load_answer_model
+from bot.dates import DateRange
 from bot.llm import LanguageModel, load_language_model
 from bot.models import Answer
 from bot.settings import Settings
@@ -81,10 +83,20 @@ class Engine:
                 )
             return self._loaded.searcher
 
-    def search(self, query: str, k: int | None = None, *, mode: str = "hybrid") -> list[Hit]:
-        return self.searcher().search(query, k or self.settings.top_k, mode=mode)
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        mode: str = "hybrid",
+        dates: DateRange | None = None,
+    ) -> list[Hit]:
+        k = k or self.settings.top_k
+        return search_in_range(self.searcher(), query, k, dates, mode=mode)
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
+    def answer(
+        self, question: str, k: int | None = None, *, dates: DateRange | None = None
+    ) -> Answer:
         return answer_question(
             question,
             self.searcher(),
@@ -92,6 +104,7 @@ class Engine:
             k=k or self.settings.top_k,
             options=self.options,
             llm=self.llm,
+            dates=dates,
         )
 
 

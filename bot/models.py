@@ -20,6 +20,8 @@ class Citation:
     start: int
     end: int
     url: str | None = None
+    date: str | None = None  # the article's publication date, ISO 8601, when known
+    outlet: str | None = None  # the publisher's name, when known
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Passage:
     source: str
     text: str
     url: str | None = None
+    date: str | None = None
+    outlet: str | None = None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,13 @@ class Settings:
     max_file_bytes: int = 20_000_000
     max_line_chars: int = 2_000_000
     max_word_chars: int = 500
+    # Fetching feeds and pages (index/sources/web.py): seconds, attempts, bytes.
+    fetch_timeout: float = 15.0
+    fetch_retries: int = 2
+    fetch_backoff: float = 1.0
+    fetch_max_bytes: int = 5_000_000
+    fetch_max_redirects: int = 5
+    fetch_per_host: int = 2
     # Language of the REPL's and the CLI's own messages ("fr" or "en"); answers follow
     # each question's language.
     language: str = "fr"
@@ -92,6 +99,12 @@ class Settings:
             "NEWSBOT_MAX_FILE_BYTES": (self.max_file_bytes >= 1000, "must be at least 1000"),
             "NEWSBOT_MAX_LINE_CHARS": (self.max_line_chars >= 100, "must be at least 100"),
             "NEWSBOT_MAX_WORD_CHARS": (self.max_word_chars >= 20, "must be at least 20"),
+            "NEWSBOT_FETCH_TIMEOUT": (self.fetch_timeout > 0, "must be positive"),
+            "NEWSBOT_FETCH_RETRIES": (self.fetch_retries >= 0, "must be ≥ 0"),
+            "NEWSBOT_FETCH_BACKOFF": (self.fetch_backoff >= 0, "must be ≥ 0"),
+            "NEWSBOT_FETCH_MAX_BYTES": (self.fetch_max_bytes >= 1000, "must be at least 1000"),
+            "NEWSBOT_FETCH_MAX_REDIRECTS": (self.fetch_max_redirects >= 0, "must be ≥ 0"),
+            "NEWSBOT_FETCH_PER_HOST": (self.fetch_per_host >= 1, "must be ≥ 1"),
             "NEWSBOT_LANGUAGE": (self.language in {"fr", "en"}, "must be fr or en"),
             "NEWSBOT_DISCORD_COOLDOWN_SECONDS": (
                 self.discord_cooldown_seconds >= 0,

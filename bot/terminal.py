@@ -9,6 +9,7 @@ from typing import TextIO
 
 import click
 
+from bot.dates import byline
 from bot.literal_markers import answer_display_text
 from bot.literal_markers import escape_literal_markers as shown
 from bot.models import Answer, Citation
@@ -44,9 +45,19 @@ def _wrap(text: str, width: int | None, indent: str = "") -> list[str]:
     return lines
 
 
-def _source_line(c: Citation) -> str:
-    parts = [c.title, c.source] + ([c.url] if c.url and c.url != c.source else [])
-    return f"[{c.n}] " + " — ".join(parts)
+def _where(
+    source: str, url: str | None, outlet: str | None, date: str | None, language: str
+) -> str:
+    """'Outlet · 18 juin 2024 — URL'; the file name only when nothing better is known."""
+    by = byline(outlet, date, language)
+    if url:
+        return " — ".join([*([by] if by else []), url])
+    return by or source
+
+
+def _source_line(c: Citation, language: str) -> str:
+    """'[1] Title — Outlet · 18 juin 2024 — URL'."""
+    return f"[{c.n}] {c.title} — {_where(c.source, c.url, c.outlet, c.date, language)}"
 
 
 def render_answer_text(answer: Answer, *, color: bool, width: int | None = None) -> str:
@@ -57,12 +68,13 @@ def render_answer_text(answer: Answer, *, color: bool, width: int | None = None)
         note = _wrap(answer.note, width)
         lines.extend(click.style(n, fg="yellow") if color else n for n in note)
     for c in answer.citations:
-        head = _wrap(_source_line(c), width)
+        head = _wrap(_source_line(c, answer.language), width)
         lines.extend(click.style(h, bold=True) if color else h for h in head)
     if answer.related:
         lines.append(message("answer", "related_intro", answer.language))
         for c in answer.related:
-            lines.extend(_wrap(f"- {c.title} — {c.source}: « {shown(c.snippet)} »", width, "  "))
+            where = _where(c.source, c.url, c.outlet, c.date, answer.language)
+            lines.extend(_wrap(f"- {c.title} — {where}: « {shown(c.snippet)} »", width, "  "))
     return "\n".join(lines)
 
 
@@ -71,13 +83,20 @@ def render_sources(answer: Answer, language: str, width: int | None = None) -> s
     passages, labelled as not being an answer."""
     if answer.passages:
         blocks = [
-            "\n".join(_wrap(f"[{p.n}] {p.title} — {p.source}", width) + _wrap(shown(p.text), width))
+            "\n".join(
+                _wrap(
+                    f"[{p.n}] {p.title} — {_where(p.source, p.url, p.outlet, p.date, language)}",
+                    width,
+                )
+                + _wrap(shown(p.text), width)
+            )
             for p in answer.passages
         ]
         return "\n\n".join(blocks)
     if answer.related:
         lines = [message("repl", "related_sources", language)]
         for c in answer.related:
-            lines.extend(_wrap(f"- {c.title} — {c.source}: « {shown(c.snippet)} »", width, "  "))
+            where = _where(c.source, c.url, c.outlet, c.date, language)
+            lines.extend(_wrap(f"- {c.title} — {where}: « {shown(c.snippet)} »", width, "  "))
         return "\n".join(lines)
     return message("repl", "nothing_cited", language)

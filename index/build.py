@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,8 +17,13 @@ from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
 from index.lexical import LexicalIndex
-from index.load import list_source_files, list_unsupported_files, read_source_file
-from index.models import Article, Skipped
+from index.load import (
+    SOURCE_SUFFIXES,
+    list_source_files,
+    list_unsupported_files,
+    read_source_file,
+)
+from index.models import Article, RemoteDocument, RemoteRead, Skipped, SourceDocument
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
 from index.store import (
     LoadedIndex,
@@ -72,24 +77,59 @@ def hash_file(path: Path, root: Path, max_bytes: int | None = None) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class LocalFile:
+    """A file to read: its `--source` root (the symlink policy's boundary) and its origin."""
+
+    root: Path
+    path: Path
+    origin: str
+
+
+def list_local_files(sources: Sequence[Path]) -> tuple[list[LocalFile], list[Skipped]]:
+    """The article files of each `--source` folder or file, and the unsupported ones.
+
+    With one folder, origins are paths inside it (as they always were); with several
+    sources each origin starts with its source's own name, so two `a.txt` never clash."""
+    prefix = len(sources) > 1
+    files: list[LocalFile] = []
+    unsupported: list[Skipped] = []
+    for source in sources:
+        if source.is_dir():
+            root, label = source, f"{source.name}/" if prefix else ""
+            listed, others = list_source_files(source), list_unsupported_files(source)
+        else:
+            root, label = source.parent, ""
+            supported = source.suffix.lower() in SOURCE_SUFFIXES
+            listed, others = ([source], []) if supported else ([], [source])
+        files.extend(LocalFile(root, p, label + p.relative_to(root).as_posix()) for p in listed)
+        unsupported.extend(
+            Skipped(
+                label + p.relative_to(root).as_posix(),
+                f"unsupported file type {p.suffix or '(none)'}",
+            )
+            for p in others
+        )
+    return files, unsupported
+
+
 def _hash_sources(
-    source_dir: Path, paths: list[Path], limits: SourceLimits, progress: ProgressFn = _no_progress
+    files: list[LocalFile], limits: SourceLimits, progress: ProgressFn = _no_progress
 ) -> tuple[dict[str, str], list[Skipped]]:
     """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
     a link out of the folder, a FIFO, no permission, too big) is skipped with its reason."""
     hashes: dict[str, str] = {}
     unreadable: list[Skipped] = []
-    for done, path in enumerate(paths):
-        progress("checking files", done, len(paths))
-        origin = path.relative_to(source_dir).as_posix()
+    for done, file in enumerate(files):
+        progress("checking files", done, len(files))
         # A large .jsonl is read line by line; any other file must fit the cap.
-        cap = None if path.suffix.lower() == ".jsonl" else limits.max_file_bytes
+        cap = None if file.path.suffix.lower() == ".jsonl" else limits.max_file_bytes
         try:
-            hashes[origin] = hash_file(path, source_dir, cap)
+            hashes[file.origin] = hash_file(file.path, file.root, cap)
         except UnreadableSource as exc:
-            broken_link = path.is_symlink() and not path.exists()
+            broken_link = file.path.is_symlink() and not file.path.exists()
             reason = f"broken symbolic link ({exc.reason})" if broken_link else exc.reason
-            unreadable.append(Skipped(origin, reason))
+            unreadable.append(Skipped(file.origin, reason))
     return hashes, unreadable
 
 
@@ -130,14 +170,14 @@ def _previous(
 
 
 def _read_articles(
-    source_dir: Path,
-    paths: list[Path],
+    files: list[LocalFile],
+    remote: Sequence[RemoteDocument],
     hashes: dict[str, str],
     previous: LoadedIndex | None,
     limits: SourceLimits,
     progress: ProgressFn,
 ) -> tuple[list[Article], list[Skipped]]:
-    """Articles of every source file, reusing the previous build's for unchanged files.
+    """Articles of every source, reusing the previous build's for unchanged ones.
 
     Nothing is logged here: the caller names every skipped item, on every run."""
     old_by_origin: dict[str, list[Article]] = {}
@@ -148,9 +188,10 @@ def _read_articles(
     old_skipped = previous.manifest.skipped if previous is not None else {}
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for done, path in enumerate(paths):
-        progress("reading articles", done, len(paths))
-        origin = path.relative_to(source_dir).as_posix()
+    total = len(files) + len(remote)
+    for done, file in enumerate(files):
+        progress("reading articles", done, total)
+        origin = file.origin
         if old_files.get(origin) == hashes[origin]:
             articles.extend(old_by_origin.get(origin, []))
             skipped.extend(
@@ -160,20 +201,37 @@ def _read_articles(
             )
             continue
         try:
-            result = read_source_file(path, source_dir, limits)
+            result = read_source_file(file.path, file.root, limits)
         except UnreadableSource as exc:
             skipped.append(Skipped(origin, str(exc)))
             continue
-        skipped.extend(result.skipped)
-        for document in result.documents:
-            made = make_article(document)
-            if made is None:
-                where = origin if document.line is None else f"{origin}#L{document.line}"
-                skipped.append(Skipped(where, "no text left after removing boilerplate"))
-            else:
-                articles.append(made)
-    progress("reading articles", len(paths), len(paths))
+        skipped.extend(
+            replace(s, origin=origin + s.origin.removeprefix(s.origin.split("#")[0]))
+            for s in result.skipped
+        )
+        documents = [replace(d, origin=origin) for d in result.documents]
+        articles.extend(_made(documents, skipped))
+    for done, page in enumerate(remote, len(files)):
+        progress("reading articles", done, total)
+        if old_files.get(page.origin) == page.digest:
+            articles.extend(old_by_origin.get(page.origin, []))
+        else:
+            articles.extend(_made(page.documents, skipped))
+    progress("reading articles", total, total)
     return _unique_ids(articles), skipped
+
+
+def _made(documents: Sequence[SourceDocument], skipped: list[Skipped]) -> list[Article]:
+    made: list[Article] = []
+    for document in documents:
+        article = make_article(document)
+        if article is None:
+            origin = document.origin
+            where = origin if document.line is None else f"{origin}#L{document.line}"
+            skipped.append(Skipped(where, "no text left after removing boilerplate"))
+        else:
+            made.append(article)
+    return made
 
 
 def _unique_ids(articles: list[Article]) -> list[Article]:
@@ -250,7 +308,7 @@ def _old_vectors(previous: LoadedIndex | None) -> dict[Span, np.ndarray]:
 
 
 def build_index(
-    source_dir: Path,
+    source_dir: Path | Sequence[Path],
     index_dir: Path,
     embedder: VectorEmbeddings,
     chunking: ChunkSettings,
@@ -258,23 +316,25 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressFn = _no_progress,
     limits: SourceLimits = DEFAULT_LIMITS,
+    remote: RemoteRead | None = None,
 ) -> BuildReport:
-    """Bring the index at `index_dir` up to date with the articles in `source_dir`."""
+    """Bring the index at `index_dir` up to date with the articles of the local sources
+    (folders or files) and of `remote` (feeds and pages already fetched)."""
     started = time.perf_counter()
-    if not source_dir.is_dir():
-        raise SourceFolderError(
-            f"no folder of articles at {source_dir} — create it or set NEWSBOT_SOURCE_DIR"
-        )
-    listed = list_source_files(source_dir)
-    # Not stored with the build: a .pdf added later is named on the next run too.
-    unsupported = [
-        Skipped(
-            p.relative_to(source_dir).as_posix(), f"unsupported file type {p.suffix or '(none)'}"
-        )
-        for p in list_unsupported_files(source_dir)
-    ]
-    hashes, unreadable = _hash_sources(source_dir, listed, limits, progress)
-    paths = [p for p in listed if p.relative_to(source_dir).as_posix() in hashes]
+    sources = [source_dir] if isinstance(source_dir, Path) else list(source_dir)
+    for source in sources:
+        if not source.exists():
+            raise SourceFolderError(
+                f"no folder of articles at {source} — create it or set NEWSBOT_SOURCE_DIR"
+            )
+    remote = remote or RemoteRead()
+    listed, unsupported = list_local_files(sources)
+    # Not stored with the build: a .docx added later, or a site down, is named on the
+    # next run too.
+    unsupported.extend(remote.failures)
+    hashes, unreadable = _hash_sources(listed, limits, progress)
+    files = [f for f in listed if f.origin in hashes]
+    hashes.update({page.origin: page.digest for page in remote.documents})
     with build_lock(index_dir):
         manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
         if manifest is not None:
@@ -295,12 +355,16 @@ def build_index(
                 build_id=manifest.build_id,
             )
         previous = None if rebuild else _previous(index_dir, embedder, chunking)
-        articles, skipped = _read_articles(source_dir, paths, hashes, previous, limits, progress)
+        articles, skipped = _read_articles(
+            files, remote.documents, hashes, previous, limits, progress
+        )
         skipped = sorted(unreadable + skipped, key=lambda s: s.origin)
         if not articles:
+            where = ", ".join(str(s) for s in sources) or "the given URLs"
             raise SourceFolderError(
-                f"nothing to index in {source_dir}: no readable article among "
-                f"{len(listed)} .txt, .md, .html or .jsonl files ({len(skipped)} skipped)"
+                f"nothing to index in {where}: no readable article among "
+                f"{len(listed)} .txt, .md, .html, .jsonl or .pdf files and "
+                f"{len(remote.documents)} pages ({len(skipped) + len(remote.failures)} skipped)"
             )
         chunks = chunk_articles(articles, chunking)
         sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]

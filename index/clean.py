@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 
+from index.dates import iso_date
 from index.models import Article, SourceDocument
 from index.urls import url_problem
 
@@ -128,7 +129,7 @@ def make_article(doc: SourceDocument) -> Article | None:
         source=url or origin_source,
         origin=doc.origin,
         url=url,
-        date=doc.date,
+        date=iso_date(doc.date),
         publisher=doc.source,
     )
 

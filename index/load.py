@@ -1,4 +1,4 @@
-"""Read a folder of news articles (.txt, .md, .html, .jsonl) into `SourceDocument`s."""
+"""Read a folder of news articles (.txt, .md, .html, .jsonl, .pdf) into `SourceDocument`s."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from index.source_files import (
 
 logger = logging.getLogger("newsbot.index")
 
-SOURCE_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
+SOURCE_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".jsonl", ".pdf"})
 _JSONL_FIELDS = ("text", "title", "url", "date", "source")
 # Above this share of control characters a "text" is really binary that happened to decode.
 _MAX_CONTROL_RATIO = 0.01
@@ -95,7 +95,14 @@ def read_source_file(path: Path, root: Path, limits: SourceLimits = DEFAULT_LIMI
         # Too big to hold at once: read line by line (UTF-8, as JSON Lines must be).
         lines = iter_capped_lines(path, root, limits.max_line_chars)
         return _with_short_words(_read_jsonl(lines, origin), limits, origin)
-    text = decode_source_bytes(read_capped_bytes(path, root, limits.max_file_bytes))
+    data = read_capped_bytes(path, root, limits.max_file_bytes)
+    if suffix == ".pdf":
+        from index.sources.pdf import pdf_text
+
+        text, title = pdf_text(data)
+        document = SourceDocument(text=text, origin=origin, title=title)
+        return _with_short_words(ReadResult(documents=(document,)), limits, origin)
+    text = decode_source_bytes(data)
     if suffix == ".jsonl":
         numbered = (
             (
@@ -107,7 +114,7 @@ def read_source_file(path: Path, root: Path, limits: SourceLimits = DEFAULT_LIMI
         )
         return _with_short_words(_read_jsonl(numbered, origin), limits, origin)
     if suffix in {".html", ".htm"}:
-        document = _read_html(text, origin)
+        document = read_html(text, origin)
     elif suffix == ".md":
         document = _read_markdown(text, origin)
     else:
@@ -301,7 +308,7 @@ def _stripped(value: str | None) -> str | None:
     return value.strip() if value else None
 
 
-def _read_html(html: str, origin: str) -> SourceDocument:
+def read_html(html: str, origin: str) -> SourceDocument:
     # trafilatura pulls in lxml and htmldate (~0.2 s): only pay for it when there is HTML.
     import trafilatura
 
@@ -314,9 +321,23 @@ def _read_html(html: str, origin: str) -> SourceDocument:
         origin=origin,
         title=_metadata(extracted, "title"),
         url=_metadata(extracted, "url"),
-        date=_metadata(extracted, "date"),
+        date=_published_date(html),
         source=_metadata(extracted, "sitename"),
     )
+
+
+def _published_date(html: str) -> str | None:
+    """The publication date the page's markup declares (meta tags, <time>, JSON-LD).
+
+    Not trafilatura's default, which searches the text too and reads "© 2024" in a
+    footer as 1 January 2024: a wrong date on a citation is worse than none."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(html, extensive_search=False, original_date=True)
+    except (ValueError, TypeError):
+        return None
+    return found if isinstance(found, str) else None
 
 
 def _metadata(extracted: object, name: str) -> str | None:

@@ -64,3 +64,18 @@ class Hit:
     lexical_score: float | None
     lexical_rank: int | None
     duplicates: tuple[Chunk, ...] = field(default=())  # same text in other articles
+
+
+@dataclass(frozen=True)
+class RemoteDocument:
+    """The article(s) read from one URL, with a digest of everything indexed from them."""
+
+    origin: str  # the URL
+    digest: str
+    documents: tuple[SourceDocument, ...]
+
+
+@dataclass(frozen=True)
+class RemoteRead:
+    documents: tuple[RemoteDocument, ...] = ()
+    failures: tuple[Skipped, ...] = ()  # one per URL that failed (its cached copy may stand in)

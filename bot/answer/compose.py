@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.answer.candidates import Candidate
+from bot.dates import explain_relative_dates, parse_iso, published_prefix
 from bot.models import Answer, Citation, Passage
 from bot.prompts import message
 
@@ -26,10 +27,47 @@ class Citations:
         n = len(self.citations) + 1
         a = c.article
         self.citations.append(
-            Citation(n, a.id, a.source, a.title, a.text[c.start : c.end], c.start, c.end, a.url)
+            Citation(
+                n,
+                a.id,
+                a.source,
+                a.title,
+                a.text[c.start : c.end],
+                c.start,
+                c.end,
+                a.url,
+                date=a.date,
+                outlet=a.publisher,
+            )
         )
-        self.passages.append(Passage(n, a.id, a.title, a.source, c.chunk.text, a.url))
+        self.passages.append(
+            Passage(
+                n, a.id, a.title, a.source, c.chunk.text, a.url, date=a.date, outlet=a.publisher
+            )
+        )
         return n
+
+
+def _age_key(candidate: Candidate) -> int:
+    """Sorts the newest article first; an undated one last."""
+    day = parse_iso(candidate.article.date)
+    return -day.toordinal() if day is not None else 0
+
+
+def newest_first_among_ties(
+    ranked: Sequence[tuple[Candidate, float]], tolerance: float = 1e-6
+) -> list[tuple[Candidate, float]]:
+    """`ranked` with equally good candidates (shares within `tolerance`, as wire copies of
+    one sentence are) put newest article first; the order of unequal ones is kept."""
+    out: list[tuple[Candidate, float]] = []
+    i = 0
+    while i < len(ranked):
+        j = i + 1
+        while j < len(ranked) and abs(ranked[j][1] - ranked[i][1]) <= tolerance:
+            j += 1
+        out.extend(sorted(ranked[i:j], key=lambda pair: _age_key(pair[0])))
+        i = j
+    return out
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -41,6 +79,7 @@ def choose_quotes(
 ) -> list[list[Candidate]]:
     """The best sentence, and the next one if its share is at least `second_share` of the
     best's and it states another fact; each with its copies in other articles."""
+    ranked = newest_first_among_ties(ranked)
     groups: list[list[Candidate]] = []
     used: set[int] = set()
     best = ranked[0][1] if ranked else 0.0
@@ -73,9 +112,25 @@ def quoted_answer(
 ) -> Answer:
     cites = Citations()
     parts = [message("answer", "intro", language)]
+    dates = {group[0].article.date for group in groups}
+    dated = len(dates) > 1 and None not in dates
+    explained: set[str] = set()
     for group in groups:
         markers = "".join(f"[{cites.cite(c)}]" for c in group)
-        parts.append(message("answer", "quote", language, text=group[0].text) + " " + markers)
+        quote = message("answer", "quote", language, text=group[0].text) + " " + markers
+        if dated and group[0].article.date:
+            # Quotes from different days say when each was published.
+            quote = published_prefix(group[0].article.date, language) + " " + quote
+        # A "mardi" in the quote, read against its article's date, outside the quote.
+        notes = [
+            note
+            for note in explain_relative_dates(group[0].text, group[0].article.date, language)
+            if note.lower() not in explained
+        ]
+        explained.update(note.lower() for note in notes)
+        if notes:
+            quote += " (" + " ; ".join(notes) + ")"
+        parts.append(quote)
     return Answer(
         question=question,
         text=" ".join(parts),

@@ -17,6 +17,7 @@ from bot.answer.candidates import Candidate
 from bot.answer.compose import choose_quotes, quoted_answer, refusal
 from bot.answer.gather import gather
 from bot.answer.ranker import AnswerModel
+from bot.dates import DateRange
 from bot.models import Answer
 from bot.prompts import message
 from bot.question import clean_question, detect_language
@@ -47,12 +48,13 @@ def answer_question(
     k: int = 5,
     options: AnswerOptions | None = None,
     llm: LanguageModel | None = None,
+    dates: DateRange | None = None,
 ) -> Answer:
     """Answer `question` from the index; never invents a citation."""
     o = options or AnswerOptions()
     cleaned = clean_question(question)
     language = detect_language(cleaned)
-    found = gather(cleaned, language, searcher, k)
+    found = gather(cleaned, language, searcher, k, dates)
     if not found.candidates or not found.question.terms:
         # Nothing found, or nothing to look for ("Selon ,", "Qui ?"): a quote would be a guess.
         close = [c for c in found.candidates if c.dense >= o.related_similarity]

@@ -40,7 +40,7 @@ def sources_with_bad_items(tmp_path: Path, seed_dir: Path) -> Path:
     shutil.copytree(seed_dir, folder)
     good = {"text": (seed_dir / "000_42a09c5fa2a475f0.txt").read_text(encoding="utf-8")}
     (folder / "feed.jsonl").write_text(json.dumps(good) + '\n{"text": "coupé\n', encoding="utf-8")
-    (folder / "rapport.pdf").write_bytes(b"%PDF-1.7 ...")
+    (folder / "rapport.odt").write_bytes(b"PK\x03\x04 ...")
     (folder / "note.docx").write_bytes(b"PK\x03\x04")
     return folder
 
@@ -57,7 +57,7 @@ def test_every_skipped_item_is_named_on_every_run(
             "newsbot: warning: skipped feed.jsonl#L2: invalid JSON: unterminated string "
             "starting at column 10",
             "newsbot: warning: skipped note.docx: unsupported file type .docx",
-            "newsbot: warning: skipped rapport.pdf: unsupported file type .pdf",
+            "newsbot: warning: skipped rapport.odt: unsupported file type .odt",
         ], attempt
         assert "3 skipped" in result.stdout, attempt
 
@@ -136,7 +136,7 @@ def test_on_a_terminal_one_bar_shows_each_stage_and_warnings_get_their_own_line(
     folder = tmp_path / "one"
     folder.mkdir()
     shutil.copy(seed_dir / "000_42a09c5fa2a475f0.txt", folder)
-    (folder / "scan.pdf").write_bytes(b"%PDF")
+    (folder / "scan.odt").write_bytes(b"PK")
     session = TerminalSession("index", "--index-dir", str(tmp_path / "i"), "--source", str(folder))
     assert session.finish(timeout=300) == 0
     frames = session.output.replace("\r\n", "\n").replace("\r", "\n").splitlines()
@@ -145,4 +145,4 @@ def test_on_a_terminal_one_bar_shows_each_stage_and_warnings_get_their_own_line(
     done = next(f for f in frames if f.startswith("embedding passages: 100%"))
     rate = float(re.search(r"([\d.]+) passages/s", done).group(1))  # type: ignore[union-attr]
     assert rate < 10_000  # counted from the stage's start, not from the last frame
-    assert "newsbot: warning: skipped scan.pdf: unsupported file type .pdf" in frames
+    assert "newsbot: warning: skipped scan.odt: unsupported file type .odt" in frames

@@ -187,6 +187,20 @@ def test_answer_embed_has_text_markers_and_numbered_cards(fr: DiscordTexts) -> N
     assert_within_limits(embed)
 
 
+def test_cards_show_outlet_and_date_and_link_the_url(prompts: DiscordPrompts) -> None:
+    from dataclasses import replace
+
+    dated = replace(citation(1, "Poutine arrive mardi à Pyongyang."), outlet="Le Monde")
+    dated = replace(dated, date="2024-06-18")
+    undated = replace(citation(2, "Un accord est signé.", url=None), outlet="AFP")
+    embed = render_answer_embed(answer("Il arrive [1]. Accord [2].", (dated, undated)), prompts.fr)
+    first, second = embed["fields"]
+    assert first["value"].endswith("Source : [Le Monde · 18 juin 2024](https://www.lemonde.fr/a)")
+    assert second["value"].endswith("Source : AFP")
+    english = render_answer_embed(answer("He arrives [1].", (dated,)), prompts.en)
+    assert "Le Monde · 18 June 2024" in english["fields"][0]["value"]
+
+
 def test_llm_answer_footer_carries_the_note(fr: DiscordTexts) -> None:
     embed = render_answer_embed(
         answer("Texte [1].", (citation(1, "Texte."),), mode="llm", note="modèle indisponible"),

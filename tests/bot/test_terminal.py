@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -45,7 +46,22 @@ REFUSAL = Answer(
 def test_each_quote_is_printed_once_and_sources_give_title_source_and_link() -> None:
     text = render_answer_text(ANSWER, color=False)
     assert text.count("Sergueï Lavrov") == 1
-    assert f"[1] {CITATION.title} — seeds/002.txt — {CITATION.url}" in text
+    # With a link, the file name adds nothing: it is shown only when there is nothing better.
+    assert f"[1] {CITATION.title} — {CITATION.url}" in text
+
+
+def test_a_source_line_shows_outlet_and_date_and_the_file_name_only_as_a_last_resort() -> None:
+    dated = replace(CITATION, outlet="Le Monde", date="2024-06-18")
+    text = render_answer_text(replace(ANSWER, citations=(dated,)), color=False)
+    assert f"[1] {CITATION.title} — Le Monde · 18 juin 2024 — {CITATION.url}" in text
+    english = render_answer_text(
+        replace(ANSWER, language="en", citations=(replace(dated, url=None),)), color=False
+    )
+    assert f"[1] {CITATION.title} — Le Monde · 18 June 2024" in english
+    bare = render_answer_text(
+        replace(ANSWER, citations=(replace(CITATION, url=None),)), color=False
+    )
+    assert f"[1] {CITATION.title} — seeds/002.txt" in bare
 
 
 @pytest.mark.parametrize("width", [40, 60, 80])
@@ -85,3 +101,21 @@ def test_sources_after_an_answer_show_its_passages_and_otherwise_say_nothing_was
     assert "Le passage entier." in render_sources(ANSWER, "fr")
     bare = Answer("q", "Je n'ai pas trouvé.", True, "extractive", "fr")
     assert "aucun passage" in render_sources(bare, "fr")
+
+
+def test_sources_and_related_passages_show_outlet_and_date_too() -> None:
+    dated = replace(CITATION, outlet="Le Monde", date="2024-06-18")
+    passage = Passage(
+        1,
+        "a",
+        CITATION.title,
+        CITATION.source,
+        "Le passage.",
+        None,
+        date="2024-06-18",
+        outlet="Le Monde",
+    )
+    shown_sources = render_sources(replace(ANSWER, passages=(passage,)), "fr")
+    assert shown_sources.startswith(f"[1] {CITATION.title} — Le Monde · 18 juin 2024\n")
+    refusal = render_answer_text(replace(REFUSAL, related=(dated,)), color=False)
+    assert f"- {CITATION.title} — Le Monde · 18 juin 2024 — {CITATION.url}: «" in refusal

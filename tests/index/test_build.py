@@ -254,7 +254,7 @@ def test_nothing_readable_is_an_error_and_keeps_the_index(
     sources.mkdir()
     (sources / "empty.txt").write_text("   \n")
     (sources / "binary.html").write_bytes(bytes(range(256)) * 4)
-    (sources / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a source type: not even listed
+    (sources / "notes.odt").write_bytes(b"PK")  # not a source type: not even listed
     before = current_build_id(seed_index_copy)
     with pytest.raises(SourceFolderError) as caught:
         build_index(sources, seed_index_copy, embedder, SETTINGS)

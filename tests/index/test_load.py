@@ -72,7 +72,7 @@ def test_lists_article_files_recursively_sorted_without_hidden_or_readme(tmp_pat
         "sub/c.html",
         "sub/d.htm",
         "sub/deeper/e.jsonl",
-        "f.pdf",
+        "f.odt",
         "notes.csv",
         "README.md",
         "sub/readme.TXT",
@@ -204,7 +204,7 @@ def test_broken_symlink_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_is_unreadable(tmp_path: Path) -> None:
-    path = write(tmp_path / "doc.pdf", "texte")
+    path = write(tmp_path / "doc.odt", "texte")
 
     with pytest.raises(UnreadableSource, match="unsupported"):
         read_source_file(path, tmp_path)
