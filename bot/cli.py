@@ -361,6 +361,15 @@ def discord_command(index_dir: Path | None) -> None:
     is_flag=True,
     help="Print the abstention threshold that suits this QA file (docs/calibration.md).",
 )
+@click.option(
+    "--conversations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Score a conversation file (JSONL, one conversation a line) instead of a QA file.",
+)
+@click.option("--min-follow-ups", type=float, default=None, help="Conversations: floor.")
+@click.option("--min-first-turns", type=float, default=None, help="Conversations: floor.")
+@click.option("--min-clean", type=float, default=None, help="Conversations: topic switches.")
 def eval_command(
     index_dir: Path | None,
     source: Path | None,
@@ -373,6 +382,10 @@ def eval_command(
     min_refused: float | None,
     feedback: Path | None,
     calibrate: bool,
+    conversations: Path | None,
+    min_follow_ups: float | None,
+    min_first_turns: float | None,
+    min_clean: float | None,
 ) -> None:
     """Measure retrieval, answers, abstention and latency on a QA file.
 
@@ -392,6 +405,11 @@ def eval_command(
     if feedback is not None:
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
         return
+    if conversations is not None:
+        _eval_conversations(
+            engine, conversations, as_json, (min_follow_ups, min_first_turns, min_clean)
+        )
+        return
     questions = evaluate.load_questions(qa or PROJECT_ROOT / "tests" / "data" / "gold.jsonl")
     if calibrate:
         cut = evaluate.calibrate(engine, questions, k=k)
@@ -406,6 +424,23 @@ def eval_command(
     for line in failed:
         print_error(f"floor missed: {line}")
     if failed:
+        sys.exit(1)
+
+
+def _eval_conversations(
+    engine: Any, path: Path, as_json: bool, floors: tuple[float | None, float | None, float | None]
+) -> None:
+    from bot import evaluate_conversations as ec
+
+    results = ec.run_conversations(engine, ec.load_conversations(path))
+    if as_json:
+        click.echo(json.dumps(ec.conversation_figures(results), ensure_ascii=False, indent=1))
+    else:
+        click.echo(ec.render_conversations(results))
+    missed = ec.check_conversation_floors(results, *floors)
+    for line in missed:
+        print_error(f"floor missed: {line}")
+    if missed:
         sys.exit(1)
 
 
