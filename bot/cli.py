@@ -195,18 +195,20 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         ],
         "related": [asdict(c) for c in answer.related],
         "confidence": answer.confidence,
+        "understood": answer.understood or answer.question,
     }
 
 
-def _stdin_questions() -> Iterator[tuple[str, bool]]:
-    """Each line of standard input, undecodable bytes replaced (and whether they were)."""
+def _stdin_questions(keep_empty: bool = False) -> Iterator[tuple[str, bool]]:
+    """Each line of standard input, undecodable bytes replaced (and whether they were);
+    empty lines too when `keep_empty` (they end a conversation)."""
     from bot.question import decode_input_line
 
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         line, replaced = decode_input_line(raw)
         if replaced:
             print_warning(f"line {number}: bytes that are not UTF-8 replaced by �")
-        if line.strip():
+        if line.strip() or keep_empty:
             yield line, replaced
 
 
@@ -217,8 +219,18 @@ def _stdin_questions() -> Iterator[tuple[str, bool]]:
     "-k", "k", type=click.IntRange(1, 50), default=None, help=f"Passages to read {TOP_K_HELP}."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, per line.")
+@click.option(
+    "--conversation",
+    is_flag=True,
+    help="Read standard input as one conversation: follow-ups lean on earlier lines; "
+    "an empty line starts a new conversation.",
+)
 def ask_command(
-    index_dir: Path | None, question: tuple[str, ...], k: int | None, as_json: bool
+    index_dir: Path | None,
+    question: tuple[str, ...],
+    k: int | None,
+    as_json: bool,
+    conversation: bool,
 ) -> None:
     """Answer QUESTION, or each line of standard input.
 
@@ -239,12 +251,21 @@ def ask_command(
     color, width = use_color(sys.stdout), terminal_width(sys.stdout)
     failed = False
     from bot.question import has_undecodable
+    from bot.repl import render_understood
 
-    asked = [(text, has_undecodable(text))] if text is not None else _stdin_questions()
+    asked = [(text, has_undecodable(text))] if text is not None else _stdin_questions(conversation)
+    store = engine.conversations()
+    turns = store.get(0) if conversation else None
+    started = 0
     for q, undecodable in asked:
         failed = failed or undecodable
+        if not q.strip():  # only with --conversation: an empty line starts afresh
+            store.forget(started)
+            started += 1
+            turns = store.get(started)
+            continue
         try:
-            answer = engine.answer(q, k)
+            answer = engine.answer(q, k, conversation=turns)
         except InvalidQuestionError as exc:
             failed = True
             if as_json:
@@ -255,6 +276,9 @@ def ask_command(
         if as_json:
             click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
         else:
+            shown = render_understood(answer, color=color)
+            if shown:
+                click.echo(shown)
             click.echo(render_answer_text(answer, color=color, width=width) + "\n")
     if failed:
         sys.exit(1)
@@ -305,7 +329,10 @@ def discord_command(index_dir: Path | None) -> None:
     except NewsbotError as exc:
         # Start anyway: users get a clear message and `newsbot index` fixes it live.
         print_warning(f"{exc}; the bot answers with this message until then")
-    sys.exit(run_discord_bot(settings, engine.answer))
+    from bot.conversation import Conversations
+
+    conversations = Conversations.from_settings(settings)
+    sys.exit(run_discord_bot(settings, engine.answer, conversations=conversations))
 
 
 @cli.command("eval")

@@ -19,9 +19,12 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.question import detect_language
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 _WORD = re.compile(r"[\w’'-]+|[^\w\s]", re.UNICODE)
 # A capitalised word, possibly hyphenated ("Jong-un", "Choe Son-hui"), and the small words
@@ -60,6 +63,7 @@ class _Facts:
     impersonal: tuple[str, ...]
     question_words: frozenset[str]
     copulas: frozenset[str]
+    identity_verbs: frozenset[str]
     articles: frozenset[str]
     verb_clitics: frozenset[str]
     name_joiners: frozenset[str]
@@ -92,6 +96,7 @@ def language_facts(language: str) -> _Facts:
         impersonal=tuple(raw.get("impersonal", [])),
         question_words=words("question_words"),
         copulas=words("copulas"),
+        identity_verbs=words("identity_verbs"),
         articles=words("articles"),
         verb_clitics=words("verb_clitics"),
         name_joiners=words("name_joiners"),
@@ -185,7 +190,7 @@ def _topic_of(turn: Turn, facts: _Facts) -> _Topic:
     subject: str | None = None
     feminine: bool | None = None
     # "Qui est X ?" / "Who is X?": the pronouns that follow stand for X, role or name.
-    if len(lowered) > 2 and lowered[0] in _IDENTITY and lowered[1] in facts.copulas:
+    if len(lowered) > 2 and lowered[0] in _IDENTITY and lowered[1] in facts.identity_verbs:
         rest = _body(question, facts)
         if rest and (names or len(rest.split()) <= 6):
             subject = rest
@@ -462,6 +467,15 @@ class Conversations:
         self._held: OrderedDict[Hashable, tuple[float, Conversation]] = OrderedDict()
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Conversations:
+        """The store bounded by NEWSBOT_CONVERSATION_TURNS, _MAX and _IDLE_SECONDS."""
+        return cls(
+            max_turns=settings.conversation_turns,
+            max_conversations=settings.conversation_max,
+            idle_seconds=settings.conversation_idle_seconds,
+        )
+
     def __len__(self) -> int:
         return len(self._held)
 
@@ -481,6 +495,13 @@ class Conversations:
         """Start `key` afresh (`:new`, `/ask new:true`)."""
         with self._lock:
             self._held.pop(key, None)
+
+    def move(self, source: Hashable, target: Hashable) -> None:
+        """Hold `source`'s conversation under `target` (a mention answered in a new thread)."""
+        with self._lock:
+            held = self._held.pop(source, None)
+            if held is not None:
+                self._held[target] = held
 
     def _expire(self, now: float) -> None:
         for key in [k for k, (used, _) in self._held.items() if now - used > self.idle_seconds]:

@@ -14,10 +14,11 @@ import signal
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast, get_args
 
@@ -29,6 +30,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.console import error_line
+from bot.conversation import Conversations
 from bot.discord_render import (
     DEFAULT_PROMPTS_FILE,
     DiscordPrompts,
@@ -52,7 +54,9 @@ from index.errors import IndexCorruptError, IndexMissingError, NewsbotError
 
 log = logging.getLogger(__name__)
 
-AnswerFn = Callable[[str], Answer]
+# Called as answer(question), or answer(question, conversation=…) when the bot holds
+# conversations.
+AnswerFn = Callable[..., Answer]
 Interaction = discord.Interaction["NewsBot"]
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -183,6 +187,7 @@ class NewsBot(discord.Client):
         feedback: FeedbackLog,
         gate: QuestionGate | None = None,
         wall_clock: Callable[[], float] = time.time,
+        conversations: Conversations | None = None,
         **client_options: Any,
     ) -> None:
         # We never join voice; silence discord.py's "voice will NOT be supported" warnings.
@@ -203,6 +208,9 @@ class NewsBot(discord.Client):
         )
         self._wall_clock = wall_clock
         self._answers = RecentAnswers()
+        # Follow-ups: one conversation per thread, per DM, per user in a channel; None
+        # answers every question alone.
+        self._conversations = conversations
         self._announced = False
         # Answers get their own threads, one per admitted question, so slow answers never
         # starve the shared pool that feedback writes (and discord.py) rely on.
@@ -257,9 +265,13 @@ class NewsBot(discord.Client):
         described = self._prompts.commands
 
         @app_commands.command(name="ask", description=described.ask)
-        @app_commands.describe(question=described.ask_question, private=described.ask_private)
-        async def ask(interaction: Interaction, question: str, private: bool = False) -> None:
-            await self.handle_ask(interaction, question, private=private)
+        @app_commands.describe(
+            question=described.ask_question, private=described.ask_private, new=described.ask_new
+        )
+        async def ask(
+            interaction: Interaction, question: str, private: bool = False, new: bool = False
+        ) -> None:
+            await self.handle_ask(interaction, question, private=private, new=new)
 
         @app_commands.command(name="sources", description=described.sources)
         async def sources(interaction: Interaction) -> None:
@@ -270,7 +282,9 @@ class NewsBot(discord.Client):
 
     # --- questions --------------------------------------------------------------------
 
-    async def handle_ask(self, interaction: Interaction, question: str, *, private: bool) -> None:
+    async def handle_ask(
+        self, interaction: Interaction, question: str, *, private: bool, new: bool = False
+    ) -> None:
         """`/ask`: acknowledge at once, answer off the event loop, reply by follow-up."""
         texts = self._prompts.for_locale(str(interaction.locale))
         if not self._channel_allowed(interaction.channel_id, interaction.channel):
@@ -283,7 +297,12 @@ class NewsBot(discord.Client):
         try:
             # Discord drops interactions not acknowledged within 3 s; answering may take longer.
             await interaction.response.defer(thinking=True, ephemeral=private)
-            reply = await self._answer_safely(question, texts)
+            talk = conversation_key(
+                interaction.channel_id, interaction.channel, interaction.user.id, dm=False
+            )
+            if new and self._conversations is not None:
+                self._conversations.forget(talk)
+            reply = await self._answer_safely(question, texts, talk)
         except discord.HTTPException as exc:
             log.warning("could not acknowledge /ask in time: %s", exc)
             return
@@ -358,9 +377,10 @@ class NewsBot(discord.Client):
         if not admission.admitted:
             await self._reply(message, self._wait_notice(texts, admission))
             return
+        talk = conversation_key(message.channel.id, message.channel, message.author.id, dm=is_dm)
         try:
             await _show_typing(message.channel)
-            reply = await self._answer_safely(question, texts)
+            reply = await self._answer_safely(question, texts, talk)
         finally:
             self._gate.release()
         if isinstance(reply, str):
@@ -372,6 +392,9 @@ class NewsBot(discord.Client):
         embed = discord.Embed.from_dict(payload)
         view = answer_view(reply, key, reply_texts)
         thread = await self._thread_for(message, question) if not is_dm else None
+        if thread is not None and self._conversations is not None:
+            # Follow-ups asked in the new thread continue this conversation.
+            self._conversations.move(talk, ("thread", thread.id))
         if thread is not None:
             await thread.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
         else:
@@ -406,12 +429,17 @@ class NewsBot(discord.Client):
             content, reference=message.to_reference(fail_if_not_exists=False), **kwargs
         )
 
-    async def _answer_safely(self, question: str, texts: DiscordTexts) -> Answer | str:
+    async def _answer_safely(
+        self, question: str, texts: DiscordTexts, key: Hashable = None
+    ) -> Answer | str:
         """The answer, or the one-line notice to show instead; never raises."""
         started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
-            answer = await loop.run_in_executor(self._answer_pool, self._answer, question)
+            work: Callable[[], Answer] = partial(self._answer, question)
+            if self._conversations is not None and key is not None:
+                work = partial(self._answer, question, conversation=self._conversations.get(key))
+            answer = await loop.run_in_executor(self._answer_pool, work)
             # Never the user's text at INFO: what was done, not what was asked.
             log.info(
                 "question answered (%s, %s, %d citation(s), %.0f ms)",
@@ -633,12 +661,25 @@ def _print_error(reason: str, token: str) -> None:
     print(error_line(line), file=sys.stderr, flush=True)
 
 
+def conversation_key(
+    channel_id: int | None, channel: object, user_id: int, *, dm: bool
+) -> Hashable:
+    """Whose conversation a question continues: the thread's, the DM's, or the user's in a
+    channel."""
+    if dm or isinstance(channel, discord.DMChannel):
+        return ("dm", user_id)
+    if isinstance(channel, discord.Thread):
+        return ("thread", channel.id)
+    return ("channel", channel_id, user_id)
+
+
 def run_discord_bot(
     settings: Settings,
     answer: AnswerFn,
     *,
     api_base: str | None = None,
     prompts_file: Path = DEFAULT_PROMPTS_FILE,
+    conversations: Conversations | None = None,
 ) -> int:
     """Run the Discord bot until SIGINT/SIGTERM and return the process exit code."""
     if not settings.discord_token.strip():
@@ -649,4 +690,8 @@ def run_discord_bot(
     except DiscordPromptsError as exc:
         _print_error(str(exc), settings.discord_token)
         return 2
-    return asyncio.run(serve_discord_bot(settings, answer, prompts=prompts, api_base=api_base))
+    return asyncio.run(
+        serve_discord_bot(
+            settings, answer, prompts=prompts, api_base=api_base, conversations=conversations
+        )
+    )

@@ -94,11 +94,7 @@ class Engine:
 
     def conversations(self) -> Conversations:
         """A store of conversations bounded by the settings (one per front end)."""
-        return Conversations(
-            max_turns=self.settings.conversation_turns,
-            max_conversations=self.settings.conversation_max,
-            idle_seconds=self.settings.conversation_idle_seconds,
-        )
+        return Conversations.from_settings(self.settings)
 
     def answer(
         self,

@@ -112,6 +112,7 @@ async def test_slash_question_is_deferred_at_once_then_answered_with_sources(
         assert [(o["name"], o["type"], o.get("required", False)) for o in ask["options"]] == [
             ("question", 3, True),
             ("private", 5, False),
+            ("new", 5, False),
         ]
         assert "sources" in standin.commands
 
