@@ -44,6 +44,7 @@ test: lint
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/fresh.jsonl --min-accuracy 0.68 --min-refused 0.85
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/final.jsonl --min-accuracy 0.72 --min-refused 0.6
 	$(BIN)/newsbot eval --index-dir data/ci-index --qa tests/data/heldout.jsonl --min-accuracy 0.65 --min-refused 0.7
+	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations.jsonl --min-follow-ups 0.75 --min-first-turns 0.88 --min-clean 0.85
 	$(BIN)/newsbot eval --source tests/data/piaf/dev/corpus --qa tests/data/piaf/dev.jsonl --min-accuracy 0.5 --min-refused 0.5
 
 eval: setup

@@ -70,6 +70,7 @@ class _Facts:
     place_prepositions: frozenset[str]
     place_fallback: str
     que_words: frozenset[str]
+    question_prepositions: frozenset[str]
     que_form: str
     que_form_vowel: str
     vague: frozenset[str]
@@ -103,6 +104,7 @@ def language_facts(language: str) -> _Facts:
         place_prepositions=words("place_prepositions"),
         place_fallback=str(raw.get("place_fallback", "")),
         que_words=words("que_words"),
+        question_prepositions=words("question_prepositions"),
         que_form=str(raw.get("que_form", "")),
         que_form_vowel=str(raw.get("que_form_vowel", "")),
         vague=words("vague"),
@@ -259,6 +261,7 @@ def _pronoun_subject(text: str, facts: _Facts) -> re.Match[str] | None:
         _strip_elision(before[0].lower()) in facts.question_words
         or before[0].lower() in facts.openers
         or before[0] in {",", "—"}
+        or before[0].lower() in facts.question_prepositions
     ):
         was_which = before.pop(0).lower() in _WHICH
         if was_which and before and before[0][:1].islower():
@@ -372,7 +375,7 @@ def _resolve(text: str, topic: _Topic, facts: _Facts) -> tuple[str, bool]:
             break
     # "y" / "there" → the place the earlier turn named.
     for pronoun in facts.place_pronouns:
-        pattern = rf"(?<![\w'’-]){re.escape(pronoun)}\b\s*"
+        pattern = rf"(?<![\w-]){re.escape(pronoun)}\b\s*"  # "qu'y" too
         if re.search(pattern, text, re.IGNORECASE):
             text = re.sub(pattern, "", text, count=1, flags=re.IGNORECASE)
             text = text.rstrip().rstrip("?").rstrip()
