@@ -223,7 +223,7 @@ def _stdin_questions(keep_empty: bool = False) -> Iterator[tuple[str, bool]]:
     "--conversation",
     is_flag=True,
     help="Read standard input as one conversation: follow-ups lean on earlier lines; "
-    "an empty line starts a new conversation.",
+    "an empty line starts a new conversation (default: every line alone).",
 )
 def ask_command(
     index_dir: Path | None,
@@ -392,11 +392,28 @@ def discord_command(index_dir: Path | None) -> None:
     "--conversations",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Score a conversation file (JSONL, one conversation a line) instead of a QA file.",
+    help="Score a conversation file (JSONL, one conversation a line) instead of a QA file "
+    "(default: none).",
 )
-@click.option("--min-follow-ups", type=float, default=None, help="Conversations: floor.")
-@click.option("--min-first-turns", type=float, default=None, help="Conversations: floor.")
-@click.option("--min-clean", type=float, default=None, help="Conversations: topic switches.")
+@click.option(
+    "--min-follow-ups",
+    type=float,
+    default=None,
+    help="Conversations: fail below this share of follow-up turns right (default: no floor).",
+)
+@click.option(
+    "--min-first-turns",
+    type=float,
+    default=None,
+    help="Conversations: fail below this share of first turns right (default: no floor).",
+)
+@click.option(
+    "--min-clean",
+    type=float,
+    default=None,
+    help="Conversations: fail below this share of topic switches answered as alone "
+    "(default: no floor).",
+)
 def eval_command(
     index_dir: Path | None,
     source: Path | None,

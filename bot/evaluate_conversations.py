@@ -18,6 +18,7 @@ class ConversationTurn:
     question: str
     expected: tuple[str, ...]
     tags: tuple[str, ...]
+    sources: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -53,7 +54,7 @@ def _right(answer: Answer, turn: ConversationTurn) -> bool:
 
 
 def load_conversations(path: Path) -> list[tuple[str, list[ConversationTurn]]]:
-    """Each line `{"id", "turns": [{"question", "expected", "tags"}, …]}`."""
+    """Each line `{"id", "turns": [{"question", "expected", "sources", "tags"}, …]}`."""
     out: list[tuple[str, list[ConversationTurn]]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -65,6 +66,7 @@ def load_conversations(path: Path) -> list[tuple[str, list[ConversationTurn]]]:
                     str(t["question"]),
                     tuple(str(e) for e in t.get("expected", [])),
                     tuple(str(x) for x in t.get("tags", [])),
+                    tuple(str(x) for x in t.get("sources", [])),
                 )
                 for t in record["turns"]
             ]
