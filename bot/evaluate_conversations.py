@@ -107,7 +107,7 @@ def conversation_figures(results: Sequence[TurnResult]) -> dict[str, Any]:
         ("topic_switches_clean", "topic-switch", "clean"),
         ("topic_switches_right", "topic-switch", "correct"),
         ("after_refusal_right", "after-refusal", "correct"),
-        ("english_follow_ups_right", "english", "correct"),
+        ("english_turns_right", "english", "correct"),
     ):
         share, count = _share(results, tag, attribute)
         figures[key] = None if share is None else round(share, 4)
