@@ -318,18 +318,20 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         ],
         "related": [asdict(c) for c in answer.related],
         "confidence": answer.confidence,
+        "understood": answer.understood or answer.question,
     }
 
 
-def _stdin_questions() -> Iterator[tuple[str, bool]]:
-    """Each line of standard input, undecodable bytes replaced (and whether they were)."""
+def _stdin_questions(keep_empty: bool = False) -> Iterator[tuple[str, bool]]:
+    """Each line of standard input, undecodable bytes replaced (and whether they were);
+    empty lines too when `keep_empty` (they end a conversation)."""
     from bot.question import decode_input_line
 
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         line, replaced = decode_input_line(raw)
         if replaced:
             print_warning(f"line {number}: bytes that are not UTF-8 replaced by �")
-        if line.strip():
+        if line.strip() or keep_empty:
             yield line, replaced
 
 
@@ -341,6 +343,12 @@ def _stdin_questions() -> Iterator[tuple[str, bool]]:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, per line.")
 @date_range_options
+@click.option(
+    "--conversation",
+    is_flag=True,
+    help="Read standard input as one conversation: follow-ups lean on earlier lines; "
+    "an empty line starts a new conversation (default: every line alone).",
+)
 def ask_command(
     index_dir: Path | None,
     question: tuple[str, ...],
@@ -348,6 +356,7 @@ def ask_command(
     as_json: bool,
     since: Any,
     until: Any,
+    conversation: bool,
 ) -> None:
     """Answer QUESTION, or each line of standard input.
 
@@ -369,12 +378,21 @@ def ask_command(
     failed = False
     dates = _date_range(since, until)
     from bot.question import has_undecodable
+    from bot.repl import render_understood
 
-    asked = [(text, has_undecodable(text))] if text is not None else _stdin_questions()
+    asked = [(text, has_undecodable(text))] if text is not None else _stdin_questions(conversation)
+    store = engine.conversations()
+    turns = store.get(0) if conversation else None
+    started = 0
     for q, undecodable in asked:
         failed = failed or undecodable
+        if not q.strip():  # only with --conversation: an empty line starts afresh
+            store.forget(started)
+            started += 1
+            turns = store.get(started)
+            continue
         try:
-            answer = engine.answer(q, k, dates=dates)
+            answer = engine.answer(q, k, conversation=turns, dates=dates)
         except InvalidQuestionError as exc:
             failed = True
             if as_json:
@@ -385,6 +403,9 @@ def ask_command(
         if as_json:
             click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
         else:
+            shown = render_understood(answer, color=color)
+            if shown:
+                click.echo(shown)
             click.echo(render_answer_text(answer, color=color, width=width) + "\n")
     if failed:
         sys.exit(1)
@@ -435,7 +456,10 @@ def discord_command(index_dir: Path | None) -> None:
     except NewsbotError as exc:
         # Start anyway: users get a clear message and `newsbot index` fixes it live.
         print_warning(f"{exc}; the bot answers with this message until then")
-    sys.exit(run_discord_bot(settings, engine.answer))
+    from bot.conversation import Conversations
+
+    conversations = Conversations.from_settings(settings)
+    sys.exit(run_discord_bot(settings, engine.answer, conversations=conversations))
 
 
 @cli.command("eval")
@@ -492,6 +516,32 @@ def discord_command(index_dir: Path | None) -> None:
     is_flag=True,
     help="Print the abstention threshold that suits this QA file (docs/calibration.md).",
 )
+@click.option(
+    "--conversations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Score a conversation file (JSONL, one conversation a line) instead of a QA file "
+    "(default: none).",
+)
+@click.option(
+    "--min-follow-ups",
+    type=float,
+    default=None,
+    help="Conversations: fail below this share of follow-up turns right (default: no floor).",
+)
+@click.option(
+    "--min-first-turns",
+    type=float,
+    default=None,
+    help="Conversations: fail below this share of first turns right (default: no floor).",
+)
+@click.option(
+    "--min-clean",
+    type=float,
+    default=None,
+    help="Conversations: fail below this share of topic switches answered as alone "
+    "(default: no floor).",
+)
 def eval_command(
     index_dir: Path | None,
     source: Path | None,
@@ -504,6 +554,10 @@ def eval_command(
     min_refused: float | None,
     feedback: Path | None,
     calibrate: bool,
+    conversations: Path | None,
+    min_follow_ups: float | None,
+    min_first_turns: float | None,
+    min_clean: float | None,
 ) -> None:
     """Measure retrieval, answers, abstention and latency on a QA file.
 
@@ -523,6 +577,11 @@ def eval_command(
     if feedback is not None:
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
         return
+    if conversations is not None:
+        _eval_conversations(
+            engine, conversations, as_json, (min_follow_ups, min_first_turns, min_clean)
+        )
+        return
     questions = evaluate.load_questions(qa or PROJECT_ROOT / "tests" / "data" / "gold.jsonl")
     if calibrate:
         cut = evaluate.calibrate(engine, questions, k=k)
@@ -537,6 +596,23 @@ def eval_command(
     for line in failed:
         print_error(f"floor missed: {line}")
     if failed:
+        sys.exit(1)
+
+
+def _eval_conversations(
+    engine: Any, path: Path, as_json: bool, floors: tuple[float | None, float | None, float | None]
+) -> None:
+    from bot import evaluate_conversations as ec
+
+    results = ec.run_conversations(engine, ec.load_conversations(path))
+    if as_json:
+        click.echo(json.dumps(ec.conversation_figures(results), ensure_ascii=False, indent=1))
+    else:
+        click.echo(ec.render_conversations(results))
+    missed = ec.check_conversation_floors(results, *floors)
+    for line in missed:
+        print_error(f"floor missed: {line}")
+    if missed:
         sys.exit(1)
 
 

@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.console import error_line
+from bot.conversation import Conversations
 from bot.dates import DateRange, parse_iso
 from bot.discord_render import (
     DEFAULT_PROMPTS_FILE,
@@ -54,7 +55,9 @@ from index.errors import IndexCorruptError, IndexMissingError, NewsbotError
 
 log = logging.getLogger(__name__)
 
-AnswerFn = Callable[..., Answer]  # (question) -> Answer; also `dates=` for /ask since:
+# Called as answer(question), with `dates=` for `/ask since:` and `conversation=` when
+# the bot holds conversations.
+AnswerFn = Callable[..., Answer]
 
 
 def since_range(since: str | None) -> DateRange | Literal[False] | None:
@@ -195,6 +198,7 @@ class NewsBot(discord.Client):
         feedback: FeedbackLog,
         gate: QuestionGate | None = None,
         wall_clock: Callable[[], float] = time.time,
+        conversations: Conversations | None = None,
         **client_options: Any,
     ) -> None:
         # We never join voice; silence discord.py's "voice will NOT be supported" warnings.
@@ -215,6 +219,9 @@ class NewsBot(discord.Client):
         )
         self._wall_clock = wall_clock
         self._answers = RecentAnswers()
+        # Follow-ups: one conversation per thread, per DM, per user in a channel; None
+        # answers every question alone.
+        self._conversations = conversations
         self._announced = False
         # Answers get their own threads, one per admitted question, so slow answers never
         # starve the shared pool that feedback writes (and discord.py) rely on.
@@ -273,11 +280,16 @@ class NewsBot(discord.Client):
             question=described.ask_question,
             private=described.ask_private,
             since=described.ask_since,
+            new=described.ask_new,
         )
         async def ask(
-            interaction: Interaction, question: str, private: bool = False, since: str | None = None
+            interaction: Interaction,
+            question: str,
+            private: bool = False,
+            since: str | None = None,
+            new: bool = False,
         ) -> None:
-            await self.handle_ask(interaction, question, private=private, since=since)
+            await self.handle_ask(interaction, question, private=private, since=since, new=new)
 
         @app_commands.command(name="sources", description=described.sources)
         async def sources(interaction: Interaction) -> None:
@@ -289,7 +301,13 @@ class NewsBot(discord.Client):
     # --- questions --------------------------------------------------------------------
 
     async def handle_ask(
-        self, interaction: Interaction, question: str, *, private: bool, since: str | None = None
+        self,
+        interaction: Interaction,
+        question: str,
+        *,
+        private: bool,
+        since: str | None = None,
+        new: bool = False,
     ) -> None:
         """`/ask`: acknowledge at once, answer off the event loop, reply by follow-up."""
         texts = self._prompts.for_locale(str(interaction.locale))
@@ -307,7 +325,12 @@ class NewsBot(discord.Client):
         try:
             # Discord drops interactions not acknowledged within 3 s; answering may take longer.
             await interaction.response.defer(thinking=True, ephemeral=private)
-            reply = await self._answer_safely(question, texts, dates or None)
+            talk = conversation_key(
+                interaction.channel_id, interaction.channel, interaction.user.id, dm=False
+            )
+            if new and self._conversations is not None:
+                self._conversations.forget(talk)
+            reply = await self._answer_safely(question, texts, talk, dates or None)
         except discord.HTTPException as exc:
             log.warning("could not acknowledge /ask in time: %s", exc)
             return
@@ -382,9 +405,10 @@ class NewsBot(discord.Client):
         if not admission.admitted:
             await self._reply(message, self._wait_notice(texts, admission))
             return
+        talk = conversation_key(message.channel.id, message.channel, message.author.id, dm=is_dm)
         try:
             await _show_typing(message.channel)
-            reply = await self._answer_safely(question, texts)
+            reply = await self._answer_safely(question, texts, talk)
         finally:
             self._gate.release()
         if isinstance(reply, str):
@@ -396,6 +420,9 @@ class NewsBot(discord.Client):
         embed = discord.Embed.from_dict(payload)
         view = answer_view(reply, key, reply_texts)
         thread = await self._thread_for(message, question) if not is_dm else None
+        if thread is not None and self._conversations is not None:
+            # Follow-ups asked in the new thread continue this conversation.
+            self._conversations.move(talk, ("thread", thread.id))
         if thread is not None:
             await thread.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
         else:
@@ -431,14 +458,21 @@ class NewsBot(discord.Client):
         )
 
     async def _answer_safely(
-        self, question: str, texts: DiscordTexts, dates: DateRange | None = None
+        self,
+        question: str,
+        texts: DiscordTexts,
+        key: Hashable = None,
+        dates: DateRange | None = None,
     ) -> Answer | str:
         """The answer, or the one-line notice to show instead; never raises."""
         started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
-            answer_fn = self._answer if dates is None else partial(self._answer, dates=dates)
-            answer = await loop.run_in_executor(self._answer_pool, answer_fn, question)
+            extra: dict[str, object] = {} if dates is None else {"dates": dates}
+            if self._conversations is not None and key is not None:
+                extra["conversation"] = self._conversations.get(key)
+            work: Callable[[], Answer] = partial(self._answer, question, **extra)
+            answer = await loop.run_in_executor(self._answer_pool, work)
             # Never the user's text at INFO: what was done, not what was asked.
             log.info(
                 "question answered (%s, %s, %d citation(s), %.0f ms)",
@@ -660,12 +694,25 @@ def _print_error(reason: str, token: str) -> None:
     print(error_line(line), file=sys.stderr, flush=True)
 
 
+def conversation_key(
+    channel_id: int | None, channel: object, user_id: int, *, dm: bool
+) -> Hashable:
+    """Whose conversation a question continues: the thread's, the DM's, or the user's in a
+    channel."""
+    if dm or isinstance(channel, discord.DMChannel):
+        return ("dm", user_id)
+    if isinstance(channel, discord.Thread):
+        return ("thread", channel.id)
+    return ("channel", channel_id, user_id)
+
+
 def run_discord_bot(
     settings: Settings,
     answer: AnswerFn,
     *,
     api_base: str | None = None,
     prompts_file: Path = DEFAULT_PROMPTS_FILE,
+    conversations: Conversations | None = None,
 ) -> int:
     """Run the Discord bot until SIGINT/SIGTERM and return the process exit code."""
     if not settings.discord_token.strip():
@@ -676,4 +723,8 @@ def run_discord_bot(
     except DiscordPromptsError as exc:
         _print_error(str(exc), settings.discord_token)
         return 2
-    return asyncio.run(serve_discord_bot(settings, answer, prompts=prompts, api_base=api_base))
+    return asyncio.run(
+        serve_discord_bot(
+            settings, answer, prompts=prompts, api_base=api_base, conversations=conversations
+        )
+    )

@@ -90,6 +90,7 @@ class DiscordTexts:
     error: str
     empty_mention: str
     not_here: str
+    understood: str
     bad_since: str
     language: str = "fr"  # of this set: dates on source lines are written in it
 
@@ -101,6 +102,7 @@ class CommandTexts:
     ask: str
     ask_question: str
     ask_private: str
+    ask_new: str
     sources: str
     ask_since: str
 
@@ -276,7 +278,7 @@ def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
         return _layout(
             texts=texts,
             title=title,
-            footer="",
+            footer=_understood_footer("", answer, texts),
             colour=ABSTENTION_COLOUR,
             pieces=split_sentences(answer_display_text(answer).strip()),
             lead_out=texts.related_intro if cards else "",
@@ -289,12 +291,20 @@ def render_answer_embed(answer: Answer, texts: DiscordTexts) -> EmbedPayload:
     return _layout(
         texts=texts,
         title=title,
-        footer=_trim_words(footer, FOOTER_LIMIT),
+        footer=_trim_words(_understood_footer(footer, answer, texts), FOOTER_LIMIT),
         colour=ANSWER_COLOUR,
         pieces=split_sentences(answer_display_text(answer).strip()),
         lead_out="",
         cards=[_card(c, texts, related=False) for c in answer.citations],
     )
+
+
+def _understood_footer(footer: str, answer: Answer, texts: DiscordTexts) -> str:
+    """The footer, with the question searched when a follow-up was read as another."""
+    if not answer.understood or answer.understood == answer.question:
+        return footer
+    shown = texts.understood.format(question=inert_plain_text(_one_line(answer.understood)))
+    return f"{footer} · {shown}" if footer else shown
 
 
 def _card(citation: Citation, texts: DiscordTexts, *, related: bool) -> _Card:

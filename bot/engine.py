@@ -9,6 +9,14 @@ from dataclasses import dataclass, replace
 from bot.answer import AnswerOptions, answer_question
 from bot.answer.gather import search_in_range
 from bot.answer.ranker import AnswerModel, load_answer_model
+from bot.conversation import (
+    Conversation,
+    Conversations,
+    Turn,
+    checked_condensed,
+    condense_messages,
+    rewrite_followup,
+)
 from bot.dates import DateRange
 from bot.llm import LanguageModel, load_language_model
 from bot.models import Answer
@@ -94,8 +102,59 @@ class Engine:
         k = k or self.settings.top_k
         return search_in_range(self.searcher(), query, k, dates, mode=mode)
 
+    def conversations(self) -> Conversations:
+        """A store of conversations bounded by the settings (one per front end)."""
+        return Conversations.from_settings(self.settings)
+
     def answer(
-        self, question: str, k: int | None = None, *, dates: DateRange | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        conversation: Conversation | None = None,
+        dates: DateRange | None = None,
+    ) -> Answer:
+        """The answer to `question`, read as a follow-up of `conversation` when given."""
+        if conversation is None:
+            return self._answer_alone(question, k, dates)
+        turns = list(conversation.turns)
+        understood = self.understand(question, turns)
+        answer = self._answer_alone(understood, k, dates)
+        conversation.add(
+            Turn(
+                question=question,
+                understood=understood,
+                quotes=tuple(c.snippet for c in answer.citations),
+                abstained=answer.abstained,
+                follow_up=understood != question.strip(),
+            )
+        )
+        return replace(answer, question=question.strip(), understood=understood)
+
+    def understand(self, question: str, turns: list[Turn]) -> str:
+        """The standalone question: the language model's when configured and it gives
+        one question, else the rewrite without a model."""
+        rewritten = rewrite_followup(question, turns)
+        if self.llm is None or not turns:
+            return rewritten
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from bot.question import detect_language
+
+        system, user = condense_messages(question, turns, detect_language(question))
+        try:
+            reply = self.llm.chat.invoke([SystemMessage(system), HumanMessage(user)])
+        except Exception as exc:  # any failure of the optional model falls back
+            log.warning("language model could not condense the follow-up: %s", type(exc).__name__)
+            return rewritten
+        condensed = checked_condensed(str(reply.text), question)
+        if condensed is None:
+            log.warning("language model condensed the follow-up into no question; rewritten")
+            return rewritten
+        return condensed
+
+    def _answer_alone(
+        self, question: str, k: int | None = None, dates: DateRange | None = None
     ) -> Answer:
         return answer_question(
             question,

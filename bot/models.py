@@ -54,3 +54,5 @@ class Answer:
     note: str | None = None  # e.g. why the language-model answer was replaced
     # The extractive score compared with the abstention threshold (None in LLM mode).
     confidence: float | None = None
+    # In a conversation: the standalone question that was searched (None when alone).
+    understood: str | None = None

@@ -41,6 +41,15 @@ def _piped_lines() -> Iterator[str]:
         yield line
 
 
+def render_understood(answer: Answer, *, color: bool) -> str:
+    """The question searched, dimmed, when a follow-up was read as another; else ""."""
+    understood = answer.understood
+    if not understood or understood == answer.question:
+        return ""
+    label = message("repl", "understood", answer.language, question=understood)
+    return click.style(label, dim=True) if color else label
+
+
 def run_repl(
     engine: Engine,
     *,
@@ -63,6 +72,9 @@ def run_repl(
         echo(message("repl", "welcome", language))
     last: Answer | None = None
     failed = False
+    # The session is one conversation; `:new` starts another.
+    conversations = engine.conversations()
+    session = 0
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -73,6 +85,10 @@ def run_repl(
                 break
             if command == ":help":
                 echo(message("repl", "help", language))
+            elif command == ":new":
+                conversations.forget(session)
+                session += 1
+                echo(message("repl", "new", language))
             elif command == ":sources":
                 no_answer = message("repl", "no_sources", language)
                 echo(render_sources(last, language, width) if last else no_answer)
@@ -80,11 +96,14 @@ def run_repl(
                 echo(message("repl", "unknown", language, command=command))
             continue
         try:
-            last = engine.answer(line, k)
+            last = engine.answer(line, k, conversation=conversations.get(session))
         except NewsbotError as exc:
             failed = True
             print_error(str(exc))
             continue
+        understood = render_understood(last, color=color)
+        if understood:
+            echo(understood)
         echo(render_answer_text(last, color=color, width=width) + "\n")
     if interactive:
         echo(message("repl", "bye", language))

@@ -84,6 +84,11 @@ class Settings:
     discord_cooldown_seconds: float = 10.0
     discord_max_concurrent: int = 4
     feedback_file: Path = DEFAULT_FEEDBACK_FILE
+    # Conversations (follow-up questions): turns kept per conversation, conversations held
+    # at once (the least recently used is dropped), and the idle time that ends one.
+    conversation_turns: int = 6
+    conversation_max: int = 1000
+    conversation_idle_seconds: float = 1800.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -111,6 +116,12 @@ class Settings:
                 "cannot be negative",
             ),
             "NEWSBOT_DISCORD_MAX_CONCURRENT": (self.discord_max_concurrent >= 1, "must be ≥ 1"),
+            "NEWSBOT_CONVERSATION_TURNS": (self.conversation_turns >= 1, "must be ≥ 1"),
+            "NEWSBOT_CONVERSATION_MAX": (self.conversation_max >= 1, "must be ≥ 1"),
+            "NEWSBOT_CONVERSATION_IDLE_SECONDS": (
+                self.conversation_idle_seconds > 0,
+                "must be positive",
+            ),
         }
         for key, (ok, why) in checks.items():
             if not ok:

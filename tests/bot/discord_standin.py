@@ -440,6 +440,11 @@ class DiscordStandin:
             },
         }
         self.channels[thread["id"]] = thread
+        # Discord tells the creator's gateway too, so the client caches the thread.
+        if self._session is not None:
+            asyncio.get_running_loop().create_task(
+                self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+            )
         return _json(thread, status=201)
 
     def _typing(self, r: Recorded, channel_id: str) -> web.Response:

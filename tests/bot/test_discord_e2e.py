@@ -113,6 +113,7 @@ async def test_slash_question_is_deferred_at_once_then_answered_with_sources(
             ("question", 3, True),
             ("private", 5, False),
             ("since", 3, False),
+            ("new", 5, False),
         ]
         assert "sources" in standin.commands
 

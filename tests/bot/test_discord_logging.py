@@ -50,7 +50,7 @@ def test_the_cli_shows_the_bot_info_lines_at_the_default_level(
         def answer(self, question: str) -> None:
             raise AssertionError
 
-    def fake_run(settings: Settings, answer: object) -> int:
+    def fake_run(settings: Settings, answer: object, **options: object) -> int:
         logging.getLogger("bot.discord_bot").info("connected to Discord as newsbot#1")
         return 0
 
@@ -71,7 +71,7 @@ def test_the_bot_starts_without_an_index_with_one_warning(monkeypatch: pytest.Mo
         answer = None
 
     monkeypatch.setattr(bot.engine.Engine, "load", classmethod(lambda cls, s: NoIndex()))
-    monkeypatch.setattr(bot.discord_bot, "run_discord_bot", lambda settings, answer: 0)
+    monkeypatch.setattr(bot.discord_bot, "run_discord_bot", lambda settings, answer, **options: 0)
     result = CliRunner().invoke(cli, ["discord"], env={"DISCORD_TOKEN": TOKEN})
     assert result.exit_code == 0
     assert result.stderr.startswith("newsbot: warning: no index at data/index")
