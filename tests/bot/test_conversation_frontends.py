@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from cli_process import run_newsbot
 
 from bot.conversation import Turn
 from bot.engine import Engine
@@ -23,15 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 def newsbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=300,
-    )
+    return run_newsbot(*args, stdin=stdin, env={"NO_COLOR": "1"})
 
 
 def test_ask_conversation_reads_turns_and_an_empty_line_starts_afresh(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_process import run_newsbot
 from terminal_session import TerminalSession
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,16 +15,7 @@ NEAR_TOPIC = "Combien d'obus la Corée du Nord a-t-elle livrés à la Russie ?"
 pytestmark = pytest.mark.slow
 
 
-def newsbot(*args: str, stdin: str = "", env: dict[str, str] | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-    )
+newsbot = run_newsbot
 
 
 def test_sources_after_a_refusal_show_related_passages(seed_index_dir: Path) -> None:
