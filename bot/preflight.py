@@ -10,7 +10,7 @@ from pathlib import Path
 
 from index.errors import IndexMissingError, SourceFolderError
 
-POINTER = "CURRENT"  # index/store.py's POINTER, read here without importing FAISS
+POINTER = "CURRENT"  # index/store/faiss.py's POINTER, read here without importing FAISS
 
 
 def require_index(index_dir: Path, *, given: bool) -> None:

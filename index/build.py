@@ -25,7 +25,7 @@ from index.load import (
 )
 from index.models import Article, RemoteDocument, RemoteRead, Skipped, SourceDocument
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
-from index.store import (
+from index.store.faiss import (
     LoadedIndex,
     Manifest,
     Span,

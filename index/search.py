@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex, analyze, document_terms
 from index.models import Article, Chunk, Hit
-from index.store import LoadedIndex, Span, build_dense_index
+from index.store.faiss import LoadedIndex, Span, build_dense_index
 from index.words import WordVectors, content_words
 
 # English question words read as corpus words, at most (one embedding each).

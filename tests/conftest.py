@@ -18,7 +18,7 @@ from index.build import BuildReport, build_index
 from index.chunk import ChunkSettings
 from index.embed import VectorEmbeddings, load_embedder
 from index.search import HybridSearcher
-from index.store import LoadedIndex, load_index
+from index.store.faiss import LoadedIndex, load_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

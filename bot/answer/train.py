@@ -215,7 +215,7 @@ def run_training(
     `calibration` adds question files of the user's own corpora to the abstainer's data."""
     from bot.answer.ranker import default_model_dir
     from index.embed import load_embedder
-    from index.store import load_index
+    from index.store.faiss import load_index
 
     embedder = load_embedder(
         embedder_settings.embedding_model,

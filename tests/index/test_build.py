@@ -23,7 +23,7 @@ from index.embed import Matrix, VectorEmbeddings
 from index.errors import IndexBusyError, SourceFolderError
 from index.models import Article, SourceDocument
 from index.search import HybridSearcher
-from index.store import LoadedIndex, current_build_id, load_index
+from index.store.faiss import LoadedIndex, current_build_id, load_index
 
 pytestmark = pytest.mark.slow  # every test here embeds with the real model
 
@@ -272,7 +272,7 @@ def test_nothing_readable_is_an_error_and_keeps_the_index(
 CHILD = """
 import sys, time
 from pathlib import Path
-import index.store
+import index.store.faiss
 from index.build import build_index
 from index.chunk import ChunkSettings
 from index.embed import load_embedder
@@ -281,12 +281,12 @@ source, target, phase = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 if phase == "writing":
     # Stop right after the FAISS file of the new build is on disk, so that the kill
     # lands in the middle of writing the build folder (the pause is the only change).
-    write_index = index.store.faiss.write_index
+    write_index = index.store.faiss.faiss.write_index
     def write_then_wait(*args):
         write_index(*args)
         print("writing", flush=True)
         time.sleep(300)
-    index.store.faiss.write_index = write_then_wait
+    index.store.faiss.faiss.write_index = write_then_wait
 
 def progress(stage, done, total):
     if stage == "embedding passages" and done:

@@ -12,7 +12,7 @@ from index.chunk import ChunkSettings
 from index.embed import Matrix, VectorEmbeddings
 from index.models import Hit
 from index.search import MAX_BRIDGED_WORDS, HybridSearcher, SearchSettings
-from index.store import LoadedIndex, load_index
+from index.store.faiss import LoadedIndex, load_index
 
 pytestmark = pytest.mark.slow  # every test here searches the real seed index
 

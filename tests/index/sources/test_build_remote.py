@@ -11,7 +11,7 @@ from index.chunk import ChunkSettings
 from index.embed import VectorEmbeddings
 from index.sources.remote import RemoteSource, read_remote
 from index.sources.web import Fetcher, FetchPolicy, PageCache
-from index.store import load_index
+from index.store.faiss import load_index
 
 FAST = FetchPolicy(timeout=0.3, retries=1, backoff=0.001)
 TOPICS = ["Pyongyang", "Hanoï", "Moscou"]

@@ -12,7 +12,7 @@ import pytest
 
 from index.embed import VectorEmbeddings
 from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError, NewsbotError
-from index.store import (
+from index.store.faiss import (
     FORMAT_VERSION,
     LoadedIndex,
     build_lock,

@@ -1,0 +1,1 @@
+"""Where built indexes live: one interface, two stores (FAISS folders, PostgreSQL)."""
