@@ -445,11 +445,11 @@ def discord_command(index_dir: Path | None) -> None:
     if not settings.discord_token.strip():  # before loading anything
         print_error("DISCORD_TOKEN is not set (environment or .env); see the README.")
         sys.exit(2)
-    from bot.discord_bot import run_discord_bot
+    from bot.discord.bot import run_discord_bot
     from bot.engine import Engine
 
     show_info_from("newsbot")
-    show_info_from("bot.discord_bot")
+    show_info_from("bot.discord")
     engine = Engine.load(settings)
     try:
         engine.searcher()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.discord_render import split_sentences
+from bot.discord.render import split_sentences
 from bot.llm import UnsupportedAnswer, check_citations
 from bot.llm_markers import find_markers, normalise_markers, strip_markers
 from index.lexical import analyze, fold_accents

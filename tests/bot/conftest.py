@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from discord_standin import DiscordStandin
 
-from bot.discord_bot import serve_discord_bot
-from bot.discord_render import DiscordPrompts, load_discord_prompts
+from bot.discord.bot import serve_discord_bot
+from bot.discord.texts import DiscordPrompts, load_discord_prompts
 from bot.models import Answer, Citation, Passage
 from bot.settings import Settings
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.discord_render import citation_markers, load_discord_prompts, render_answer_embed
+from bot.discord.render import citation_markers
+from bot.discord.render_answer import render_answer_embed
+from bot.discord.texts import load_discord_prompts
 from bot.literal_markers import answer_display_text, escape_literal_markers
 from bot.models import Answer, Citation, Passage
 from bot.terminal import render_answer_text, render_sources

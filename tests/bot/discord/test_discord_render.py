@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord_render import (
+from bot.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -16,22 +16,24 @@ from bot.discord_render import (
     FIELD_COUNT_LIMIT,
     FIELD_VALUE_LIMIT,
     TITLE_LIMIT,
-    DiscordPrompts,
-    DiscordPromptsError,
-    DiscordTexts,
     citation_markers,
     embed_length,
     escape_discord,
-    load_discord_prompts,
     mentions_bot,
     question_from_mention,
-    render_answer_embed,
     render_notice,
-    render_sources_messages,
     render_user_error,
     render_wait_notice,
     split_sentences,
     thread_name,
+)
+from bot.discord.render_answer import render_answer_embed
+from bot.discord.render_sources import render_sources_messages
+from bot.discord.texts import (
+    DiscordPrompts,
+    DiscordPromptsError,
+    DiscordTexts,
+    load_discord_prompts,
 )
 from bot.models import Answer, Citation, Passage
 

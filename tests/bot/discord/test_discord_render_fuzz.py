@@ -10,19 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.discord_render import (
+from bot.discord.render import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,
     FIELD_COUNT_LIMIT,
     FIELD_VALUE_LIMIT,
     TITLE_LIMIT,
-    DiscordPrompts,
     embed_length,
-    load_discord_prompts,
-    render_answer_embed,
-    render_sources_messages,
 )
+from bot.discord.render_answer import render_answer_embed
+from bot.discord.render_sources import render_sources_messages
+from bot.discord.texts import DiscordPrompts, load_discord_prompts
 from bot.models import Answer, Citation, Passage
 
 TEXTS = load_discord_prompts().fr

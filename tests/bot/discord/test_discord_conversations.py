@@ -11,7 +11,7 @@ from conftest import cited_answer, running_bot
 from discord_standin import DiscordStandin, Recorded, message_body
 
 from bot.conversation import Conversation, Conversations, Turn
-from bot.discord_render import load_discord_prompts
+from bot.discord.texts import load_discord_prompts
 from bot.models import Answer
 from bot.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.dates import DateRange
-from bot.discord_bot import since_range
+from bot.discord.cog import since_range
 
 
 def test_since_is_read_as_a_date_range() -> None:

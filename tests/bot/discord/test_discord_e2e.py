@@ -38,8 +38,9 @@ from discord_standin import (
     message_body,
 )
 
-from bot.discord_bot import run_discord_bot, serve_discord_bot
-from bot.discord_render import citation_markers, load_discord_prompts
+from bot.discord.bot import run_discord_bot, serve_discord_bot
+from bot.discord.render import citation_markers
+from bot.discord.texts import load_discord_prompts
 from bot.feedback import read_feedback
 from bot.models import Answer, Citation
 from bot.settings import Settings
@@ -483,7 +484,7 @@ async def test_index_problems_and_bugs_get_a_message_and_a_log_line(
             raise ZeroDivisionError("division by zero")
         return cited_answer(question)
 
-    caplog.set_level(logging.INFO, logger="bot.discord_bot")
+    caplog.set_level(logging.INFO, logger="bot.discord")
     async with running_bot(standin, bot_settings, ScriptedAnswers(reply=fragile)):
         missing = await standin.followup_for(await standin.send_slash("index ?"))
         invalid = await standin.followup_for(await standin.send_slash("vide ?"))
@@ -569,7 +570,7 @@ async def test_a_slow_question_never_blocks_the_others(
 
 BOT_PROCESS = """
 import sys
-from bot.discord_bot import run_discord_bot
+from bot.discord.bot import run_discord_bot
 from bot.models import Answer
 from bot.settings import Settings
 

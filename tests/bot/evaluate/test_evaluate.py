@@ -8,23 +8,22 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.evaluate import (
-    EvalReport,
+from bot.evaluate.gold import (
     GoldQuestion,
     QAFileError,
-    QuestionResult,
-    build_report,
-    calibrate,
-    check_floors,
     first_hit_rank,
     good_citations,
     holds_fact,
     load_questions,
+)
+from bot.evaluate.replay import read_negative_feedback, render_replay, replay_feedback
+from bot.evaluate.report import check_floors, render_table
+from bot.evaluate.run import (
+    EvalReport,
+    QuestionResult,
+    build_report,
+    calibrate,
     percentile,
-    read_negative_feedback,
-    render_replay,
-    render_table,
-    replay_feedback,
     run_evaluation,
 )
 from bot.models import Answer, Citation, Passage

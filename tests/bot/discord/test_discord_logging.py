@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import TOKEN, ScriptedAnswers, running_bot
 from discord_standin import DiscordStandin
 
-import bot.discord_bot
+import bot.discord.bot
 import bot.engine
 from bot.cli import cli
 from bot.settings import Settings
@@ -22,10 +22,10 @@ QUESTION = "Qui accompagne Poutine dans son voyage secret ?"
 async def test_startup_and_each_answer_are_logged_without_user_text_or_token(
     standin: DiscordStandin, bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.discord_bot")
+    caplog.set_level(logging.INFO, logger="bot.discord")
 
     def messages() -> list[str]:
-        return [r.getMessage() for r in caplog.records if r.name == "bot.discord_bot"]
+        return [r.getMessage() for r in caplog.records if r.name.startswith("bot.discord.")]
 
     async with running_bot(standin, bot_settings, ScriptedAnswers()):
         await standin.followup_for(await standin.send_slash(QUESTION))
@@ -51,11 +51,11 @@ def test_the_cli_shows_the_bot_info_lines_at_the_default_level(
             raise AssertionError
 
     def fake_run(settings: Settings, answer: object, **options: object) -> int:
-        logging.getLogger("bot.discord_bot").info("connected to Discord as newsbot#1")
+        logging.getLogger("bot.discord.bot").info("connected to Discord as newsbot#1")
         return 0
 
     monkeypatch.setattr(bot.engine.Engine, "load", classmethod(lambda cls, s: Idle()))
-    monkeypatch.setattr(bot.discord_bot, "run_discord_bot", fake_run)
+    monkeypatch.setattr(bot.discord.bot, "run_discord_bot", fake_run)
     result = CliRunner().invoke(cli, ["discord"], env={"DISCORD_TOKEN": TOKEN})
     assert result.exit_code == 0
     assert "newsbot: connected to Discord as newsbot#1" in result.stderr
@@ -71,7 +71,7 @@ def test_the_bot_starts_without_an_index_with_one_warning(monkeypatch: pytest.Mo
         answer = None
 
     monkeypatch.setattr(bot.engine.Engine, "load", classmethod(lambda cls, s: NoIndex()))
-    monkeypatch.setattr(bot.discord_bot, "run_discord_bot", lambda settings, answer, **options: 0)
+    monkeypatch.setattr(bot.discord.bot, "run_discord_bot", lambda settings, answer, **options: 0)
     result = CliRunner().invoke(cli, ["discord"], env={"DISCORD_TOKEN": TOKEN})
     assert result.exit_code == 0
     assert result.stderr.startswith("newsbot: warning: no index at data/index")
