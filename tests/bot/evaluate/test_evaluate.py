@@ -31,7 +31,7 @@ from bot.settings import Settings
 from index.embed import VectorEmbeddings
 from index.models import Article, Chunk, Hit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 GOLD = ROOT / "tests" / "data" / "gold.jsonl"
 JSON_KEYS = {
     "hit@1",
