@@ -18,7 +18,7 @@ import click
 
 from bot.console import print_error, print_warning, setup_logging, show_info_from
 from bot.models import Answer
-from bot.preflight import join_words, require_index, require_source
+from bot.preflight import join_words, require_database, require_index, require_source
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
 from index.errors import InvalidQuestionError, NewsbotError
 
@@ -132,6 +132,7 @@ def index_command(
     started = time.perf_counter()
     settings = _settings(index_dir)
     interval = _duration(every)
+    require_database(settings.database_url, settings.database_schema)
     from index.sources.remote import plan_sources
 
     if not sources:

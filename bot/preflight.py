@@ -30,6 +30,15 @@ def require_index(
         raise IndexMissingError(f"no index at {index_dir} — run `newsbot index{flag}`")
 
 
+def require_database(database_url: str, schema: str) -> None:
+    """For `newsbot index`: DatabaseError unless the database can be reached and holds no
+    schema newer than this newsbot (checked again, and migrated, under the build lock)."""
+    if database_url:
+        from index.store import open_store
+
+        open_store(Path(), database_url, schema).check(reading=False)  # type: ignore[attr-defined]
+
+
 def require_source(source_dir: Path, *, given: bool) -> None:
     """SourceFolderError unless `source_dir` is a folder; the hint names the flag when the
     folder came from `--source`."""

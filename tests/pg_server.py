@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 
 @dataclass(frozen=True)
-class TestServer:
+class PgServer:
     data: Path
     port: int
     password: str
@@ -54,10 +54,15 @@ class TestServer:
 
 
 def _run(user: str | None, command: list[str]) -> None:
-    subprocess.run(
-        command, check=True, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        timeout=120,
+    # Its own group too: with root's, the group bits of root's folders would apply to it.
+    ids = {} if user is None else {"user": user, "group": pwd.getpwnam(user).pw_gid,
+                                   "extra_groups": []}  # fmt: skip
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120,
+        **ids,  # type: ignore[arg-type]
     )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"{Path(command[0]).name} failed: {done.stderr.strip()}")
 
 
 def _as_postgres_user(folder: Path) -> str | None:
@@ -82,7 +87,7 @@ def _as_postgres_user(folder: Path) -> str | None:
     return SYSTEM_USER
 
 
-def start_server(folder: Path) -> TestServer:
+def start_server(folder: Path) -> PgServer:
     """initdb in `folder` and start PostgreSQL on a free 127.0.0.1 port."""
     folder.mkdir(parents=True, exist_ok=True)
     run_as = _as_postgres_user(folder)
@@ -102,7 +107,7 @@ def start_server(folder: Path) -> TestServer:
     options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c shared_buffers=64MB"
     _run(run_as, [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
                   str(folder / "log"), "-w", "start"])  # fmt: skip
-    return TestServer(data, port, password, run_as)
+    return PgServer(data, port, password, run_as)
 
 
 def remove(folder: Path) -> None:

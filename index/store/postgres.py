@@ -61,10 +61,11 @@ class PostgresStore:
     def location(self) -> str:
         return f"{redacted(self.url)} (schema {self.schema})"
 
-    def check(self) -> None:
-        """Connect once and check the schema: the one-line errors, before any model loads."""
+    def check(self, *, reading: bool = True) -> None:
+        """Connect once and check the schema (for readers, that an index is there): the
+        one-line errors, before any model loads."""
         with connect(self.url, autocommit=True) as conn:
-            check_version(stored_version(conn, self.schema), self.url, reading=True)
+            check_version(stored_version(conn, self.schema), self.url, reading=reading)
 
     def pool(self) -> ConnectionPool:
         if self._pool is None:

@@ -3,9 +3,10 @@
 Dense: HNSW over chunk and sentence vectors (inner product of unit vectors). Lexical:
 BM25 in SQL over each chunk's tsvector of index/lexical.py's French terms (elisions
 cut, accent-folded, stopwords dropped, Snowball-stemmed), candidates found through a GIN
-index, with the same formula and statistics as the FAISS store's bm25s, so that both
-stores rank alike. `snapshot()` holds one REPEATABLE READ transaction for a question,
-so that everything it reads comes from one committed state.
+index, with the same formula and statistics as the FAISS store's bm25s (and, like it,
+each term's score in single precision), so that both stores rank alike. `snapshot()`
+holds one REPEATABLE READ transaction for a question, so that everything it reads comes
+from one committed state.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ w AS (
     FROM q JOIN {s}.lexicon l ON l.term = q.term, {s}.state st
 ),
 m AS (SELECT id, length, lexemes FROM {s}.chunks WHERE lexemes @@ %(query)s::tsquery)
-SELECT m.id, sum(w.idf * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * m.length / st.avgdl)))
+SELECT m.id, sum((w.idf * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * m.length / st.avgdl)))::real)
 FROM m
 CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions) AS tf FROM unnest(m.lexemes)) u
 JOIN w ON w.term = u.lexeme
