@@ -28,7 +28,13 @@ from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
 from index.lexical import analyze
 from index.models import Article, Chunk
 from index.store.base import BuildUpdate, PreviousBuild, StoreState, chunk_of_sentences
-from index.store.postgres_reader import PostgresReader, as_array, read_state, read_words
+from index.store.postgres_reader import (
+    EF_SEARCH,
+    PostgresReader,
+    as_array,
+    read_state,
+    read_words,
+)
 from index.store.postgres_schema import (
     check_version,
     connect,
@@ -70,14 +76,12 @@ class PostgresStore:
     def pool(self) -> ConnectionPool:
         if self._pool is None:
             self.check()
-            from pgvector.psycopg import register_vector
-
             pool = ConnectionPool(
                 self.url,
                 min_size=1,
                 max_size=self.pool_size,
                 kwargs={"autocommit": True, "connect_timeout": 5},
-                configure=register_vector,
+                configure=configure_reader,
                 open=False,
             )
             try:
@@ -188,6 +192,14 @@ class PostgresStore:
                 f"({dimension}d); run `newsbot index --rebuild`"
             )
         return reader
+
+
+def configure_reader(conn: psycopg.Connection[Any]) -> None:
+    """Each pooled connection: pgvector's types, and how many candidates HNSW weighs."""
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+    conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(EF_SEARCH)))
 
 
 def tsvector_literal(terms: list[str]) -> str:

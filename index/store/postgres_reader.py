@@ -237,43 +237,48 @@ class PostgresReader:
                 _SNAPSHOT.reset(token)
 
     def retrieve(self, vector: Vector | None, query: str | None, n: int) -> Retrieved:
-        dense: Ranked = []
-        sentences: Ranked = []
-        lexical: Ranked = []
-        with self.connection() as conn, conn.transaction():
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(EF_SEARCH),))
-            if vector is not None and n > 0:
-                v = np.asarray(vector, dtype=np.float32)
-                dense = self._nearest(conn, "chunks", "id", v, n)
-                ranked: dict[int, float] = {}
-                for chunk_id, score in self._nearest(conn, "sentences", "chunk_id", v, 3 * n):
-                    ranked.setdefault(chunk_id, score)
-                sentences = list(ranked.items())
-            if query is not None and n > 0:
-                lexical = self._lexical(conn, query, n)
-        return Retrieved(dense, sentences, lexical)
+        """The three lists in one statement: one round trip, and one snapshot even
+        outside `snapshot()`."""
+        parts: list[sql.Composable] = []
+        params: dict[str, Any] = {"n": n, "n3": 3 * n}
+        if vector is not None and n > 0:
+            params["v"] = np.asarray(vector, dtype=np.float32)
+            parts += [self._nearest("d", "chunks", "id", "n"), self._nearest("s", "sentences",
+                      "chunk_id", "n3")]  # fmt: skip
+        terms = self._query_terms(query) if query is not None and n > 0 else []
+        if terms:
+            params.update(terms=terms, query=" | ".join(f"'{t}'" for t in dict.fromkeys(terms)))
+            params.update(k1=K1, b=B)
+            parts.append(sql.SQL("SELECT 'l', * FROM ({}) AS l").format(
+                sql.SQL(_LEXICAL).format(s=self.name)))  # type: ignore[arg-type]  # fmt: skip
+        lists: dict[str, Ranked] = {"d": [], "s": [], "l": []}
+        if parts:
+            statement = sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(p) for p in parts)
+            with self.connection() as conn:
+                # Each part comes out in its own ORDER BY's order (Append keeps it).
+                for kind, chunk_id, score in conn.execute(statement, params):
+                    lists[kind].append((int(chunk_id), float(score)))
+        ranked: dict[int, float] = {}
+        for chunk_id, score in lists["s"]:
+            ranked.setdefault(chunk_id, score)
+        return Retrieved(lists["d"], list(ranked.items()), [r for r in lists["l"] if r[1] > 0])
 
-    def _nearest(
-        self, conn: psycopg.Connection[Any], table: str, key: str, vector: Vector, n: int
-    ) -> Ranked:
-        query = sql.SQL(
-            "SELECT {key}, -(embedding <#> %(v)s) FROM {s}.{t} "
-            "ORDER BY embedding <#> %(v)s LIMIT %(n)s"
-        ).format(key=sql.Identifier(key), s=self.name, t=sql.Identifier(table))
-        return [(int(r[0]), float(r[1])) for r in conn.execute(query, {"v": vector, "n": n})]
-
-    def _lexical(self, conn: psycopg.Connection[Any], text: str, n: int) -> Ranked:
-        vocabulary = self._lexicon.frequencies
-        # As LexicalIndex.scores: repeated terms count each time, unknown ones are dropped.
-        terms = [t for t in analyze(text, query=True) if t in vocabulary]
-        if not terms:
-            return []
-        tsquery = " | ".join(f"'{t}'" for t in dict.fromkeys(terms))
-        rows = conn.execute(
-            sql.SQL(_LEXICAL).format(s=self.name),  # type: ignore[arg-type]
-            {"terms": terms, "query": tsquery, "k1": K1, "b": B, "n": n},
+    def _nearest(self, kind: str, table: str, key: str, limit: str) -> sql.Composable:
+        return sql.SQL(
+            "SELECT {kind}, {key}, -(embedding <#> %(v)s) FROM {s}.{t} "
+            "ORDER BY embedding <#> %(v)s LIMIT {limit}"
+        ).format(
+            kind=sql.Literal(kind),
+            key=sql.Identifier(key),
+            s=self.name,
+            t=sql.Identifier(table),
+            limit=sql.Placeholder(limit),
         )
-        return [(int(r[0]), float(r[1])) for r in rows if r[1] > 0]
+
+    def _query_terms(self, text: str) -> list[str]:
+        """As LexicalIndex.scores: repeated terms count each time, unknown ones drop."""
+        vocabulary = self._lexicon.frequencies
+        return [t for t in analyze(text, query=True) if t in vocabulary]
 
     def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
         wanted = list(ids)

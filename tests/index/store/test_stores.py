@@ -112,7 +112,8 @@ def test_both_stores_search_and_answer_alike(
         assert ours_answer.text == theirs_answer.text, question
         assert ours_answer.confidence == pytest.approx(theirs_answer.confidence, abs=1e-4)
     assert postgres.lexical.size == faiss.lexical.size
-    assert set(postgres.lexical.vocabulary()) == set(faiss.lexical.vocabulary())
+    # bm25s also lists "", its stand-in for a chunk without terms, which no query has.
+    assert set(postgres.lexical.vocabulary()) == set(faiss.lexical.vocabulary()) - {""}
     for term in list(faiss.lexical.vocabulary())[:200]:
         assert postgres.lexical.idf(term) == pytest.approx(faiss.lexical.idf(term))
     assert postgres.words.words == faiss.words.words
@@ -158,8 +159,8 @@ def test_incremental_add_replace_delete(
     assert "panne" in searcher.search("tramway de Lyon", 1)[0].chunk.text
     # Term statistics kept by deltas equal those of a fresh count over the chunks left.
     fresh = LexicalIndex.build(c.text for c in searcher.chunks)
-    assert set(searcher.lexical.vocabulary()) == set(fresh.vocabulary())
-    for term in fresh.vocabulary():
+    assert set(searcher.lexical.vocabulary()) - {""} == set(fresh.vocabulary()) - {""}
+    for term in set(fresh.vocabulary()) - {""}:
         assert searcher.lexical.idf(term) == pytest.approx(fresh.idf(term))
     again = build_index(sources, store, embedder, ChunkSettings())
     assert again.up_to_date and again.build_id == second.build_id
