@@ -112,7 +112,7 @@ def main() -> None:
         search: dict[str, list[float]] = {name: [] for name in searchers}
         answer: dict[str, list[float]] = {name: [] for name in searchers}
         model = load_answer_model()
-        for name, searcher in searchers.items():  # warm-up
+        for searcher in searchers.values():  # warm-up
             searcher.search(questions[0], 5, vector=vectors[0])
         for _ in range(args.rounds):
             for question, vector in zip(questions, vectors, strict=True):
