@@ -1,7 +1,7 @@
 """Both stores on one built index, in one run: ingest time, a 1 % change, search latency.
 
 .venv/bin/python -m benchmarks.store_compare --index data/index --database-url URL \
-    --qa tests/data/gold.jsonl
+    --qa tests/data/gold.jsonl [--copies N]
 
 The FAISS build at --index gives the rows and vectors (nothing is embedded here, so
 the figures are the stores' own). Ingest: writing the whole build into an empty FAISS
@@ -21,6 +21,8 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from bot.answer import answer_question
 from bot.answer.ranker import load_answer_model
@@ -65,6 +67,31 @@ def changed(update: BuildUpdate, fraction: float) -> BuildUpdate:
     return replace(update, articles=articles, chunks=chunks, sentences=sentences)
 
 
+def copies(update: BuildUpdate, count: int) -> BuildUpdate:
+    """`count` copies of every article under new ids (the same texts and vectors): a larger
+    corpus from one build, to time the stores, not retrieval."""
+    if count <= 1:
+        return update
+    articles, chunks, sentences = [], [], []
+    for n in range(count):
+        articles += [
+            replace(a, id=f"{a.id}{n:04x}", source=f"{a.source}#{n}") for a in update.articles
+        ]
+        chunks += [
+            Chunk(len(chunks) + i, f"{c.article_id}{n:04x}", c.start, c.end, c.text)
+            for i, c in enumerate(update.chunks)
+        ]
+        sentences += [(f"{a}{n:04x}", s, e) for a, s, e in update.sentences]
+    return replace(
+        update,
+        articles=articles,
+        chunks=chunks,
+        vectors=np.tile(update.vectors, (count, 1)),
+        sentences=sentences,
+        sentence_vectors=np.tile(update.sentence_vectors, (count, 1)),
+    )
+
+
 def timed_write(store: IndexStore, update: BuildUpdate) -> float:
     started = time.perf_counter()
     with store.lock():
@@ -85,8 +112,9 @@ def main() -> None:
     parser.add_argument("--qa", type=Path, required=True)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=1, help="copies of every article")
     args = parser.parse_args()
-    update = update_from(args.index)
+    update = copies(update_from(args.index), args.copies)
     edit = changed(update, 0.01)
     schema = f"bench_{int(time.time())}"
     postgres = PostgresStore(args.database_url, schema=schema)
