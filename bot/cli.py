@@ -18,16 +18,21 @@ import click
 
 from bot.console import print_error, print_warning, setup_logging, show_info_from
 from bot.models import Answer
-from bot.preflight import join_words, require_index, require_source
+from bot.preflight import join_words, require_database, require_index, require_source
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
 from index.errors import InvalidQuestionError, NewsbotError
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOP_K_HELP = "(default: $NEWSBOT_TOP_K, else 5)"
+DATABASE_URL_KEY = "newsbot.database_url"  # where --database-url waits for _settings
 
 
 def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
-    return Settings.from_env().with_overrides(index_dir=index_dir, **overrides)
+    context = click.get_current_context(silent=True)
+    database_url = context.meta.get(DATABASE_URL_KEY) if context is not None else None
+    return Settings.from_env().with_overrides(
+        index_dir=index_dir, database_url=database_url, **overrides
+    )
 
 
 def _plural(count: int, word: str) -> str:
@@ -61,8 +66,23 @@ def _date_range(since: Any, until: Any) -> Any:
     )
 
 
+def _remember_database_url(context: click.Context, _: Any, value: str | None) -> None:
+    if value is not None:
+        context.meta[DATABASE_URL_KEY] = value
+
+
 def index_dir_option(func: F) -> F:
-    """`--index-dir` on every subcommand; it overrides NEWSBOT_INDEX_DIR."""
+    """`--index-dir` and `--database-url` on every subcommand; they override
+    NEWSBOT_INDEX_DIR and NEWSBOT_DATABASE_URL."""
+    func = click.option(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        expose_value=False,
+        callback=_remember_database_url,
+        help="Use the PostgreSQL store at postgresql://USER:PASSWORD@HOST:PORT/DB instead "
+        "of the index folder (default: $NEWSBOT_DATABASE_URL, else the folder).",
+    )(func)
     return click.option(
         "--index-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -112,6 +132,7 @@ def index_command(
     started = time.perf_counter()
     settings = _settings(index_dir)
     interval = _duration(every)
+    require_database(settings.database_url, settings.database_schema)
     from index.sources.remote import plan_sources
 
     if not sources:
@@ -193,10 +214,13 @@ def _index_once(
         cache = PageCache(settings.index_dir.parent / f"{settings.index_dir.name}-http-cache")
         with Fetcher(policy, cache) as fetcher:
             fetched = read_remote(remote, fetcher)
+    from index.store import open_store
+
+    store = open_store(settings.index_dir, settings.database_url, settings.database_schema)
     with build_progress() as progress:
         report = build_index(
             local,
-            settings.index_dir,
+            store,
             embedder,
             ChunkSettings(settings.chunk_size, settings.chunk_overlap),
             rebuild=rebuild,
@@ -210,7 +234,7 @@ def _index_once(
         print_warning(f"skipped {skipped.origin}: {skipped.reason}")
     state = "up to date" if report.up_to_date else "built"
     click.echo(
-        f"index {state} at {settings.index_dir}: {report.added} added, {report.changed} changed, "
+        f"index {state} at {store.location}: {report.added} added, {report.changed} changed, "
         f"{report.removed} removed, {len(report.skipped)} skipped; "
         f"{_plural(report.articles, 'article')}, {_plural(report.chunks, 'chunk')} "
         f"({report.embedded} embedded"
@@ -247,7 +271,12 @@ def search_command(
     """Show the passages found for QUERY, with each retriever's score."""
     text = _checked_question(query) or ""
     settings = _settings(index_dir)
-    require_index(settings.index_dir, given=index_dir is not None)
+    require_index(
+        settings.index_dir,
+        given=index_dir is not None,
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+    )
     from bot.engine import Engine
     from bot.question import clean_question
 
@@ -366,7 +395,12 @@ def ask_command(
     """
     text = _checked_question(question)
     settings = _settings(index_dir)
-    require_index(settings.index_dir, given=index_dir is not None)
+    require_index(
+        settings.index_dir,
+        given=index_dir is not None,
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+    )
     from bot.engine import Engine
     from bot.prompts import message
     from bot.terminal import render_answer_text, terminal_width, use_color
@@ -423,7 +457,12 @@ def repl_command(index_dir: Path | None, k: int | None) -> None:
     $NEWSBOT_REPL_HISTORY, else the user data folder. Exits 1 when a question failed.
     """
     settings = _settings(index_dir)
-    require_index(settings.index_dir, given=index_dir is not None)
+    require_index(
+        settings.index_dir,
+        given=index_dir is not None,
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+    )
     from bot.engine import Engine
     from bot.repl import run_repl
 
@@ -565,14 +604,20 @@ def eval_command(
     """
     settings = _settings(index_dir)
     if source is None:
-        require_index(settings.index_dir, given=index_dir is not None)
+        require_index(
+            settings.index_dir,
+            given=index_dir is not None,
+            database_url=settings.database_url,
+            schema=settings.database_schema,
+        )
     else:
         require_source(source, given=True)
+        require_database(settings.database_url, settings.database_schema)
     from bot import evaluate
     from bot.engine import Engine
 
     if source is not None:
-        settings = settings.with_overrides(index_dir=_corpus_index(settings, source))
+        settings = _corpus_settings(settings, source)
     engine = Engine.load(settings)
     if feedback is not None:
         click.echo(evaluate.render_replay(evaluate.replay_feedback(engine, feedback)))
@@ -614,6 +659,35 @@ def _eval_conversations(
         print_error(f"floor missed: {line}")
     if missed:
         sys.exit(1)
+
+
+def _corpus_settings(settings: Settings, source: Path) -> Settings:
+    """The settings that read the index of `source`: a folder beside the main index, or
+    with a database, a schema of its own there (`corpus_…`)."""
+    if not settings.database_url:
+        return settings.with_overrides(index_dir=_corpus_index(settings, source))
+    from bot.progress import build_progress
+    from index.build import build_index
+    from index.chunk import ChunkSettings
+    from index.corpora import corpus_index_dir
+    from index.embed import load_embedder
+    from index.store import open_store
+
+    schema = "corpus_" + corpus_index_dir(source, Path()).name.replace("-", "_").lower()[:50]
+    embedder = load_embedder(
+        settings.embedding_model,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+    )
+    store = open_store(settings.index_dir, settings.database_url, schema)
+    chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
+    with build_progress() as progress:
+        report = build_index(source, store, embedder, chunking, progress=progress)
+    state = "reused" if report.up_to_date else "built"
+    click.echo(
+        f"index of {source} {state} at {store.location} ({report.articles} articles)", err=True
+    )
+    return settings.with_overrides(database_schema=schema)
 
 
 def _corpus_index(settings: Settings, source: Path) -> Path:

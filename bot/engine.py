@@ -24,7 +24,7 @@ from bot.settings import Settings
 from index.embed import VectorEmbeddings, load_embedder
 from index.models import Hit
 from index.search import HybridSearcher
-from index.store.faiss import current_build_id, load_index
+from index.store import open_store
 
 log = logging.getLogger("newsbot.bot")
 
@@ -52,6 +52,7 @@ class Engine:
         self.model = _with_threshold(model or load_answer_model(), settings.answer_threshold)
         self.llm = llm
         self.options = options or AnswerOptions()
+        self.store = open_store(settings.index_dir, settings.database_url, settings.database_schema)
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
 
@@ -73,22 +74,16 @@ class Engine:
         Callers keep the searcher they got, so a question in flight finishes on the build
         it started with even if a new one is swapped in meanwhile.
         """
-        live = current_build_id(self.settings.index_dir)
+        live = self.store.current_build_id()
         loaded = self._loaded
         if loaded is not None and loaded.build_id == live:
             return loaded.searcher
         with self._lock:
             if self._loaded is None or self._loaded.build_id != live:
-                index = load_index(
-                    self.settings.index_dir,
-                    embedder=self.embedder.name,
-                    dimension=self.embedder.dimension,
-                )
+                reader = self.store.open_reader(self.embedder.name, self.embedder.dimension)
                 if self._loaded is not None:
-                    log.info("index swapped: now serving build %s", index.build_id)
-                self._loaded = _Loaded(
-                    index.build_id, HybridSearcher.from_index(index, self.embedder)
-                )
+                    log.info("index swapped: now serving build %s", reader.build_id)
+                self._loaded = _Loaded(reader.build_id, HybridSearcher(reader, self.embedder))
             return self._loaded.searcher
 
     def search(
@@ -100,7 +95,9 @@ class Engine:
         dates: DateRange | None = None,
     ) -> list[Hit]:
         k = k or self.settings.top_k
-        return search_in_range(self.searcher(), query, k, dates, mode=mode)
+        searcher = self.searcher()
+        with searcher.reader.snapshot():
+            return search_in_range(searcher, query, k, dates, mode=mode)
 
     def conversations(self) -> Conversations:
         """A store of conversations bounded by the settings (one per front end)."""
@@ -156,15 +153,18 @@ class Engine:
     def _answer_alone(
         self, question: str, k: int | None = None, dates: DateRange | None = None
     ) -> Answer:
-        return answer_question(
-            question,
-            self.searcher(),
-            self.model,
-            k=k or self.settings.top_k,
-            options=self.options,
-            llm=self.llm,
-            dates=dates,
-        )
+        searcher = self.searcher()
+        # One question reads one state of the store, even while `newsbot index` writes.
+        with searcher.reader.snapshot():
+            return answer_question(
+                question,
+                searcher,
+                self.model,
+                k=k or self.settings.top_k,
+                options=self.options,
+                llm=self.llm,
+                dates=dates,
+            )
 
 
 def _with_threshold(model: AnswerModel, threshold: float | None) -> AnswerModel:

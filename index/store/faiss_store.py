@@ -1,0 +1,186 @@
+"""The FAISS folder store (index/store/faiss.py) behind the store interface of base.py."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import IndexCorruptError, IndexMissingError
+from index.lexical import LexicalIndex
+from index.models import Article, Chunk
+from index.store.base import (
+    BuildUpdate,
+    PreviousBuild,
+    Ranked,
+    Retrieved,
+    Span,
+    StoreState,
+    Vector,
+    chunk_of_sentences,
+)
+from index.store.faiss import (
+    LoadedIndex,
+    Manifest,
+    build_dense_index,
+    build_lock,
+    check_files,
+    current_build_id,
+    load_index,
+    read_manifest,
+    write_build,
+)
+from index.words import WordVectors
+
+log = logging.getLogger("newsbot.index")
+
+
+def state_of(manifest: Manifest) -> StoreState:
+    return StoreState(
+        build_id=manifest.build_id,
+        embedder=manifest.embedder,
+        dimension=manifest.dimension,
+        chunk_size=manifest.chunk_size,
+        chunk_overlap=manifest.chunk_overlap,
+        article_count=manifest.article_count,
+        chunk_count=manifest.chunk_count,
+        articles=manifest.articles,
+        files=manifest.files,
+        skipped=manifest.skipped,
+    )
+
+
+class FaissStore:
+    """Immutable build folders under `index_dir`, the live one named by CURRENT."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+
+    @property
+    def location(self) -> str:
+        return str(self.index_dir)
+
+    def current_build_id(self) -> str | None:
+        return current_build_id(self.index_dir)
+
+    def state(self) -> StoreState | None:
+        try:
+            manifest = read_manifest(self.index_dir)
+            # A truncated or deleted build file must not pass for "up to date".
+            check_files(self.index_dir, manifest)
+        except (IndexMissingError, IndexCorruptError):
+            return None
+        return state_of(manifest)
+
+    def previous(self, embedder: str, dimension: int) -> PreviousBuild | None:
+        try:
+            loaded = load_index(self.index_dir, embedder=embedder, dimension=dimension)
+        except IndexMissingError:
+            return None
+        except IndexCorruptError as exc:
+            log.warning("ignoring the existing index (%s); building from scratch", exc)
+            return None
+        chunk_vectors = loaded.vectors()
+        vectors = {(c.article_id, c.start, c.end): chunk_vectors[c.id] for c in loaded.chunks}
+        vectors.update(zip(loaded.sentences, loaded.sentence_vectors, strict=True))
+        return PreviousBuild(state_of(loaded.manifest), loaded.articles, vectors, loaded.words)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        with build_lock(self.index_dir):
+            yield
+
+    def write(self, update: BuildUpdate) -> str:
+        manifest = write_build(
+            self.index_dir,
+            articles=update.articles,
+            chunks=update.chunks,
+            dense=build_dense_index(update.vectors),
+            lexical=LexicalIndex.build(c.text for c in update.chunks),
+            sentences=update.sentences,
+            sentence_vectors=update.sentence_vectors,
+            embedder=update.embedder,
+            dimension=update.dimension,
+            chunk_size=update.chunk_size,
+            chunk_overlap=update.chunk_overlap,
+            files=update.files,
+            skipped=update.skipped,
+            words=update.words,
+        )
+        return manifest.build_id
+
+    def open_reader(self, embedder: str, dimension: int) -> FaissReader:
+        return FaissReader(load_index(self.index_dir, embedder=embedder, dimension=dimension))
+
+
+class FaissReader:
+    """A build loaded in memory: chunk ids are rows of its FAISS index."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        self.index = index
+        self._sentence_chunk = chunk_of_sentences(index.chunks, index.sentences)
+        self._sentence_rows = {span: row for row, span in enumerate(index.sentences)}
+
+    @property
+    def build_id(self) -> str:
+        return self.index.build_id
+
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        return self.index.articles
+
+    @property
+    def words(self) -> WordVectors:
+        return self.index.words
+
+    @property
+    def lexicon(self) -> LexicalIndex:
+        return self.index.lexical
+
+    @property
+    def dimension(self) -> int:
+        return self.index.manifest.dimension
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        yield  # a loaded build never changes
+
+    def retrieve(self, vector: Vector | None, query: str | None, n: int) -> Retrieved:
+        dense: Ranked = []
+        sentences: Ranked = []
+        if vector is not None:
+            dense = _top(self.index.dense, vector, n)
+            ranked: dict[int, float] = {}
+            for row, score in _top(self.index.sentence_index, vector, n * 3):
+                ranked.setdefault(self._sentence_chunk[row], score)
+            sentences = list(ranked.items())
+        lexical: Ranked = []
+        if query is not None:
+            lexical = [(m.row, m.score) for m in self.index.lexical.search(query, n)]
+        return Retrieved(dense, sentences, lexical)
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        return {i: self.index.chunks[i] for i in ids}
+
+    def sentence_vectors(self, spans: Sequence[Span]) -> dict[Span, Vector]:
+        found: dict[Span, Vector] = {}
+        for span in spans:
+            row = self._sentence_rows.get(span)
+            if row is not None:
+                found[span] = self.index.sentence_index.reconstruct(row)
+        return found
+
+    def all_chunks(self) -> list[Chunk]:
+        return self.index.chunks
+
+
+def _top(index: object, vector: Vector, n: int) -> Ranked:
+    total = int(index.ntotal)  # type: ignore[attr-defined]
+    if total == 0 or n <= 0:
+        return []
+    query = np.asarray(vector, dtype=np.float32)[None, :]
+    scores, rows = index.search(query, min(n, total))  # type: ignore[attr-defined]
+    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]

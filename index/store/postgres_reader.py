@@ -1,0 +1,314 @@
+"""Reading the PostgreSQL store: the three retrievers in SQL, one snapshot per question.
+
+Dense: HNSW over chunk and sentence vectors (inner product of unit vectors). Lexical:
+BM25 in SQL over each chunk's tsvector of index/lexical.py's French terms (elisions
+cut, accent-folded, stopwords dropped, Snowball-stemmed), candidates found through a GIN
+index, with the same formula and statistics as the FAISS store's bm25s (and, like it,
+each term's score in single precision), so that both stores rank alike. `snapshot()`
+holds one REPEATABLE READ transaction for a question, so that everything it reads comes
+from one committed state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from index.errors import IndexMissingError
+from index.lexical import analyze
+from index.models import Article, Chunk
+from index.store.base import Ranked, Retrieved, Span, StoreState, Vector
+from index.store.postgres_schema import redacted
+from index.words import WordVectors
+
+# bm25s's defaults (index/lexical.py): k1, b.
+K1, B = 1.2, 0.75
+# Candidates HNSW considers: at least every row a query asks for (3n sentences).
+EF_SEARCH = 200
+_SNAPSHOT: ContextVar[psycopg.Connection[Any] | None] = ContextVar("newsbot_pg_snapshot")
+
+_ARTICLE = "SELECT id, title, text, source, origin, url, date, publisher FROM {}.articles"
+_LEXICAL = """
+WITH q AS (SELECT unnest(%(terms)s::text[]) AS term),
+w AS (
+    SELECT q.term, ln(1 + (st.chunk_count - l.df + 0.5) / (l.df + 0.5)) AS idf
+    FROM q JOIN {s}.lexicon l ON l.term = q.term, {s}.state st
+),
+m AS (SELECT id, length, lexemes FROM {s}.chunks WHERE lexemes @@ %(query)s::tsquery)
+SELECT m.id, sum((w.idf * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * m.length / st.avgdl)))::real)
+FROM m
+CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions) AS tf FROM unnest(m.lexemes)) u
+JOIN w ON w.term = u.lexeme
+CROSS JOIN (SELECT total_length::float8 / greatest(chunk_count, 1) AS avgdl FROM {s}.state) st
+GROUP BY m.id ORDER BY 2 DESC, m.id LIMIT %(n)s
+"""
+
+
+def read_state(
+    conn: psycopg.Connection[Any], schema: str, *, lock: bool = False
+) -> StoreState | None:
+    query = sql.SQL(
+        "SELECT build_id, embedder, dimension, chunk_size, chunk_overlap, article_count, "
+        "chunk_count, files, skipped FROM {}.state" + (" FOR UPDATE" if lock else "")
+    ).format(sql.Identifier(schema))
+    try:
+        row = conn.execute(query).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return None
+    if row is None:
+        return None
+    files = row[7] if isinstance(row[7], dict) else json.loads(row[7])
+    skipped = row[8] if isinstance(row[8], dict) else json.loads(row[8])
+    articles = {
+        source: article_id
+        for source, article_id in conn.execute(
+            sql.SQL("SELECT source, id FROM {}.articles ORDER BY position").format(
+                sql.Identifier(schema)
+            )
+        )
+    }
+    return StoreState(
+        build_id=row[0],
+        embedder=row[1],
+        dimension=int(row[2]),
+        chunk_size=int(row[3]),
+        chunk_overlap=int(row[4]),
+        article_count=int(row[5]),
+        chunk_count=int(row[6]),
+        articles=articles,
+        files=files,
+        skipped=skipped,
+    )
+
+
+def as_array(vector: Any) -> Vector:
+    """A pgvector value (pgvector.Vector) as a float32 array."""
+    return np.asarray(vector.to_numpy(), dtype=np.float32)
+
+
+def read_words(conn: psycopg.Connection[Any], schema: str, dimension: int) -> WordVectors:
+    rows = (
+        conn.cursor(binary=True)
+        .execute(sql.SQL("SELECT word, embedding FROM {}.words").format(sql.Identifier(schema)))
+        .fetchall()
+    )
+    rows.sort(key=lambda r: r[0])  # Python's order, as the FAISS store's sorted words
+    matrix = np.zeros((len(rows), dimension), dtype=np.float32)
+    for i, (_, vector) in enumerate(rows):
+        matrix[i] = as_array(vector)
+    return WordVectors(tuple(r[0] for r in rows), matrix)
+
+
+@dataclass(frozen=True)
+class PgLexicon:
+    """Document frequencies of every term (index/lexical.py's LexicalIndex statistics)."""
+
+    size: int
+    frequencies: dict[str, int]
+
+    def vocabulary(self) -> Mapping[str, int]:
+        return self.frequencies
+
+    def idf(self, term: str) -> float:
+        n = max(self.size, 1)
+        df = self.frequencies.get(term)
+        if df is None:
+            return float(np.log1p(n))
+        return float(np.log1p(n / max(df, 1)))
+
+
+class PgArticles(Mapping[str, Article]):
+    """Articles read by id when first asked for (ids are content hashes: never stale)."""
+
+    def __init__(self, reader: PostgresReader) -> None:
+        self._reader = reader
+        self._cache: dict[str, Article] = {}
+
+    def __getitem__(self, article_id: str) -> Article:
+        article = self._cache.get(article_id)
+        if article is None:
+            query = sql.SQL(_ARTICLE + " WHERE id = %s").format(self._reader.name)
+            with self._reader.connection() as conn:
+                row = conn.execute(query, (article_id,)).fetchone()
+            if row is None:
+                raise KeyError(article_id)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            article = self._cache[article_id] = Article(*row)
+        return article
+
+    def _all(self) -> list[Article]:
+        query = sql.SQL(_ARTICLE + " ORDER BY position").format(self._reader.name)
+        with self._reader.connection() as conn:
+            return [Article(*row) for row in conn.execute(query)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([a.id for a in self._all()])
+
+    def __len__(self) -> int:
+        return self._reader.state.article_count
+
+    def values(self) -> Any:
+        return self._all()
+
+
+class PostgresReader:
+    """One build of the PostgreSQL store: term statistics and corpus words held in
+    memory (read once), everything else read per question."""
+
+    def __init__(
+        self, pool: ConnectionPool, schema: str, state: StoreState, lexicon: PgLexicon,
+        words: WordVectors,
+    ) -> None:  # fmt: skip
+        self.pool = pool
+        self.schema = schema
+        self.name = sql.Identifier(schema)
+        self.state = state
+        self._lexicon = lexicon
+        self._words = words
+
+    @classmethod
+    def load(cls, pool: ConnectionPool, schema: str, url: str) -> PostgresReader:
+        with pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            state = read_state(conn, schema)
+            if state is None:
+                raise IndexMissingError(
+                    f"no index in the database at {redacted(url)} — run `newsbot index` "
+                    "with the same NEWSBOT_DATABASE_URL (or --database-url)"
+                )
+            query = sql.SQL("SELECT term, df FROM {}.lexicon").format(sql.Identifier(schema))
+            frequencies: dict[str, int] = {str(t): int(df) for t, df in conn.execute(query)}
+            words = read_words(conn, schema, state.dimension)
+        return cls(pool, schema, state, PgLexicon(state.chunk_count, frequencies), words)
+
+    @property
+    def build_id(self) -> str:
+        return self.state.build_id
+
+    @cached_property
+    def articles(self) -> Mapping[str, Article]:
+        return PgArticles(self)
+
+    @property
+    def words(self) -> WordVectors:
+        return self._words
+
+    @property
+    def lexicon(self) -> PgLexicon:
+        return self._lexicon
+
+    @property
+    def dimension(self) -> int:
+        return self.state.dimension
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """The question's snapshot when one is open, else a pooled connection."""
+        held = _SNAPSHOT.get(None)
+        if held is not None:
+            yield held
+        else:
+            with self.pool.connection() as conn:
+                yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Everything read inside comes from one committed state of the database."""
+        if _SNAPSHOT.get(None) is not None:
+            yield
+            return
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            token = _SNAPSHOT.set(conn)
+            try:
+                yield
+            finally:
+                _SNAPSHOT.reset(token)
+
+    def retrieve(self, vector: Vector | None, query: str | None, n: int) -> Retrieved:
+        """The three lists in one statement: one round trip, and one snapshot even
+        outside `snapshot()`."""
+        parts: list[sql.Composable] = []
+        params: dict[str, Any] = {"n": n, "n3": 3 * n}
+        if vector is not None and n > 0:
+            params["v"] = np.asarray(vector, dtype=np.float32)
+            parts += [self._nearest("d", "chunks", "id", "n"), self._nearest("s", "sentences",
+                      "chunk_id", "n3")]  # fmt: skip
+        terms = self._query_terms(query) if query is not None and n > 0 else []
+        if terms:
+            params.update(terms=terms, query=" | ".join(f"'{t}'" for t in dict.fromkeys(terms)))
+            params.update(k1=K1, b=B)
+            parts.append(sql.SQL("SELECT 'l', * FROM ({}) AS l").format(
+                sql.SQL(_LEXICAL).format(s=self.name)))  # type: ignore[arg-type]  # fmt: skip
+        lists: dict[str, Ranked] = {"d": [], "s": [], "l": []}
+        if parts:
+            statement = sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(p) for p in parts)
+            with self.connection() as conn:
+                # Each part comes out in its own ORDER BY's order (Append keeps it).
+                for kind, chunk_id, score in conn.execute(statement, params):
+                    lists[kind].append((int(chunk_id), float(score)))
+        ranked: dict[int, float] = {}
+        for chunk_id, score in lists["s"]:
+            ranked.setdefault(chunk_id, score)
+        return Retrieved(lists["d"], list(ranked.items()), [r for r in lists["l"] if r[1] > 0])
+
+    def _nearest(self, kind: str, table: str, key: str, limit: str) -> sql.Composable:
+        return sql.SQL(
+            "SELECT {kind}, {key}, -(embedding <#> %(v)s) FROM {s}.{t} "
+            "ORDER BY embedding <#> %(v)s LIMIT {limit}"
+        ).format(
+            kind=sql.Literal(kind),
+            key=sql.Identifier(key),
+            s=self.name,
+            t=sql.Identifier(table),
+            limit=sql.Placeholder(limit),
+        )
+
+    def _query_terms(self, text: str) -> list[str]:
+        """As LexicalIndex.scores: repeated terms count each time, unknown ones drop."""
+        vocabulary = self._lexicon.frequencies
+        return [t for t in analyze(text, query=True) if t in vocabulary]
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = sql.SQL(
+            "SELECT id, article_id, start_, end_, text FROM {}.chunks WHERE id = ANY(%s)"
+        ).format(self.name)
+        with self.connection() as conn:
+            return {int(r[0]): Chunk(int(r[0]), *r[1:]) for r in conn.execute(query, (wanted,))}
+
+    def sentence_vectors(self, spans: Sequence[Span]) -> dict[Span, Vector]:
+        if not spans:
+            return {}
+        query = sql.SQL(
+            "SELECT s.article_id, s.start_, s.end_, s.embedding FROM {}.sentences s "
+            "JOIN unnest(%s::text[], %s::integer[], %s::integer[]) AS w(a, st, en) "
+            "ON s.article_id = w.a AND s.start_ = w.st AND s.end_ = w.en"
+        ).format(self.name)
+        columns = ([a for a, _, _ in spans], [s for _, s, _ in spans], [e for _, _, e in spans])
+        with self.connection() as conn:
+            return {
+                (r[0], int(r[1]), int(r[2])): as_array(r[3])
+                for r in conn.cursor(binary=True).execute(query, columns)
+            }
+
+    def all_chunks(self) -> list[Chunk]:
+        query = sql.SQL(
+            "SELECT c.id, c.article_id, c.start_, c.end_, c.text FROM {s}.chunks c "
+            "JOIN {s}.articles a ON a.id = c.article_id ORDER BY a.position, c.start_"
+        ).format(s=self.name)
+        with self.connection() as conn:
+            return [Chunk(int(r[0]), *r[1:]) for r in conn.execute(query)]
