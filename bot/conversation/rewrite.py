@@ -20,15 +20,23 @@ from bot.question import detect_language, detect_language_or
 
 def rewrite_followup(question: str, turns: Sequence[Turn]) -> str:
     """`question` as a standalone question, read in the light of the earlier `turns`."""
+    return rewrite_readings(question, turns)[0]
+
+
+def rewrite_readings(question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
+    """The readings of `question` as a standalone question, the preferred one first: the
+    rewrite, then (when it carried the earlier topic after a dash) the rewrite without it.
+    The answer step picks among them (`choose.choose_reading`)."""
     text = question.strip()
     if not turns or not text:
-        return text
+        return (text,)
     antecedent = _antecedent(turns)
     language = detect_language_or(text, detect_language(antecedent.question))
     facts = language_facts(language)
     cues = follow_up_cues(text, language)
     if not cues:
-        return text
+        return (text,)
+    mark = "?" if language == "en" else " ?"
     topic = topic_of(antecedent, facts)
     resolved, unresolved = _resolve(_dislocated(text, facts), topic, facts)
     resolved = resolved.rstrip().rstrip("?").rstrip()
@@ -37,10 +45,10 @@ def rewrite_followup(question: str, turns: Sequence[Turn]) -> str:
         body = topic.body
         if body.split()[0].lower() in facts.articles:
             body = body[:1].lower() + body[1:]
-        resolved = f"{resolved} {body}"
-    elif unresolved and topic.body and topic.body.lower() not in resolved.lower():
-        resolved = f"{resolved} — {topic.body}"
-    return f"{resolved} ?" if language != "en" else f"{resolved}?"
+        return (f"{resolved} {body}{mark}",)
+    if unresolved and topic.body and topic.body.lower() not in resolved.lower():
+        return (f"{resolved} — {topic.body}{mark}", f"{resolved}{mark}")
+    return (f"{resolved}{mark}",)
 
 
 def _dislocated(text: str, facts: LanguageFacts) -> str:

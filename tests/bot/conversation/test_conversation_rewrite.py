@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import Turn, rewrite_followup
+from bot.conversation import Turn, rewrite_followup, rewrite_readings
 
 
 def turns(*pairs: tuple[str, tuple[str, ...]]) -> list[Turn]:
@@ -134,3 +134,12 @@ def test_an_ellipsis_with_a_verb_of_its_own_carries_the_topic() -> None:
 def test_an_english_follow_up_without_function_words_stays_english() -> None:
     earlier = turns(("Who is Dmitri Peskov?", ("Dmitri Peskov, porte-parole du Kremlin.",)))
     assert rewrite_followup("What's his job?", earlier) == "What's Dmitri Peskov's job?"
+
+
+def test_a_carried_topic_gives_a_second_reading_without_it() -> None:
+    earlier = turns(("Quelles sont les dates de la visite de Poutine en Corée du Nord ?", ()))
+    readings = rewrite_readings("Qui l'a annoncé ?", earlier)
+    assert readings[0].startswith("Qui l'a annoncé — ") and readings[1] == "Qui l'a annoncé ?"
+    assert rewrite_readings("Qui a gagné le Tour de France ?", earlier) == (
+        "Qui a gagné le Tour de France ?",
+    )
