@@ -39,6 +39,9 @@ class LanguageFacts:
     que_form_vowel: str
     vague: frozenset[str]
     interjections: frozenset[str]
+    noun_determiners: dict[str, str]  # determiner → gender ("f", "m", or "n" for any)
+    gender_articles: dict[str, str]  # gender → the article a noun phrase is given
+    elided_article: str
 
 
 @cache
@@ -77,6 +80,9 @@ def language_facts(language: str) -> LanguageFacts:
         que_form_vowel=str(raw.get("que_form_vowel", "")),
         vague=words("vague"),
         interjections=words("interjections"),
+        noun_determiners=dict(raw.get("noun_determiners", {})),
+        gender_articles=dict(raw.get("gender_articles", {})),
+        elided_article=str(raw.get("elided_article", "")),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.conversation.detect import follow_up_cues, object_clitic, pronoun_subject
 from bot.conversation.facts import LanguageFacts, language_facts, lower_tokens, strip_elision
@@ -16,6 +17,9 @@ from bot.conversation.names import bare_name
 from bot.conversation.topic import Topic, topic_of
 from bot.conversation.turn import Turn
 from bot.question import detect_language, detect_language_or
+
+# Each reading costs one answer: the rewrite, it without the carried topic, two others.
+MAX_READINGS = 4
 
 
 def rewrite_followup(question: str, turns: Sequence[Turn]) -> str:
@@ -47,8 +51,32 @@ def rewrite_readings(question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
             body = body[:1].lower() + body[1:]
         return (f"{resolved} {body}{mark}",)
     if unresolved and topic.body and topic.body.lower() not in resolved.lower():
-        return (f"{resolved} — {topic.body}{mark}", f"{resolved}{mark}")
-    return (f"{resolved}{mark}",)
+        readings = [f"{resolved} — {topic.body}{mark}", f"{resolved}{mark}"]
+    else:
+        readings = [f"{resolved}{mark}"]
+    if "subject" in cues:
+        readings.extend(_other_readings(text, topic, facts, mark))
+    return tuple(dict.fromkeys(readings))[:MAX_READINGS]
+
+
+def _other_readings(text: str, topic: Topic, facts: LanguageFacts, mark: str) -> list[str]:
+    """The follow-up with its subject pronoun standing for each other thing the earlier
+    question named, of the pronoun's gender ("Elle …" → "la tribune …", not "Poutine")."""
+    pronouns = {t for t in lower_tokens(text) if t in facts.subject_pronouns}
+    inverted = pronoun_subject(text, facts)
+    if inverted is not None:
+        pronouns.add(inverted.group(3).lower())
+    if topic.group and pronouns and pronouns <= facts.plural_pronouns:
+        return []  # "ils" after "Poutine et Kim": the two, not one of them
+    feminine = bool(pronouns & facts.feminine_pronouns) if pronouns else None
+    out = []
+    for other, gender in topic.others:
+        if gender is not None and feminine is not None and gender != feminine:
+            continue
+        alternative = replace(topic, subject=other, feminine=gender, group=None)
+        resolved, _ = _resolve(_dislocated(text, facts), alternative, facts)
+        out.append(f"{resolved.rstrip().rstrip('?').rstrip()}{mark}")
+    return out
 
 
 def _dislocated(text: str, facts: LanguageFacts) -> str:

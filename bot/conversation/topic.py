@@ -28,6 +28,9 @@ class Topic:
     place: str | None  # "au Vietnam": what "y" / "there" stands for
     group: str | None  # "Poutine et Kim": what a plural pronoun stands for
     body: str  # the earlier question without its question words: "les frontières … fermées"
+    # Other things a pronoun may stand for, with their gender (None: either): the
+    # question's other names, then its noun phrases ("la tribune").
+    others: tuple[tuple[str, bool | None], ...] = ()
 
 
 def topic_of(turn: Turn, facts: LanguageFacts) -> Topic:
@@ -56,7 +59,9 @@ def topic_of(turn: Turn, facts: LanguageFacts) -> Topic:
             feminine = match.group(3).lower() in facts.feminine_pronouns
     bare = list(dict.fromkeys(bare_name(n, facts) for n in names))
     group = f"{bare[0]} {facts.and_word} {bare[1]}" if len(bare) >= 2 and facts.and_word else None
+    others = [(n, None) for n in bare if n != subject and n != bare_name(subject or "", facts)]
     return Topic(
+        others=tuple([*others, *noun_phrases(question.split(" — ")[0], facts)]),
         subject=subject,
         feminine=feminine,
         place=_place_of(turn, facts),
@@ -82,6 +87,30 @@ def _place_of(turn: Turn, facts: LanguageFacts) -> str | None:
     if asked:
         return asked[-1]
     return quoted[-1] if quoted else None
+
+
+def noun_phrases(text: str, facts: LanguageFacts) -> list[tuple[str, bool | None]]:
+    """The noun phrases a determiner opens ("sa tribune" → "la tribune", feminine), with a
+    name that completes them ("la visite de Poutine")."""
+    tokens = text.replace("’", "'").split()
+    out: list[tuple[str, bool | None]] = []
+    for i, token in enumerate(tokens[:-1]):
+        gender = facts.noun_determiners.get(token.lower())
+        noun = tokens[i + 1].strip("?,;:.")
+        if gender is None or not noun.isalpha() or not noun.islower() or len(noun) < 3:
+            continue
+        if noun in facts.question_words or noun in facts.copulas or "-" in tokens[i + 1]:
+            continue
+        article = facts.gender_articles.get(gender, token.lower())
+        if article.endswith(("a", "e")) and noun[0] in "aeiouyéèêh" and facts.elided_article:
+            phrase = f"{facts.elided_article}{noun}"
+        else:
+            phrase = f"{article} {noun}"
+        rest = tokens[i + 2 : i + 4]
+        if len(rest) == 2 and rest[0].lower() in facts.name_joiners and rest[1][:1].isupper():
+            phrase = f"{phrase} {rest[0]} {rest[1].strip('?,;:.')}"
+        out.append((phrase, {"f": True, "m": False}.get(gender)))
+    return list(dict.fromkeys(out))
 
 
 def question_body(question: str, facts: LanguageFacts) -> str:

@@ -28,3 +28,10 @@ def test_the_place_is_the_one_the_answer_added() -> None:
 def test_two_names_make_a_group() -> None:
     turn = Turn("q", "Qu'ont signé Poutine et Kim à Pyongyang ?")
     assert topic_of(turn, FR).group == "Poutine et Kim"
+
+
+def test_noun_phrases_keep_their_gender_and_elide() -> None:
+    from bot.conversation.topic import noun_phrases
+
+    found = noun_phrases("Et cet accord est-il dirigé contre la visite de Poutine ?", FR)
+    assert found == [("l'accord", False), ("la visite de Poutine", True)]

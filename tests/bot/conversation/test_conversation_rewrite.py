@@ -143,3 +143,19 @@ def test_a_carried_topic_gives_a_second_reading_without_it() -> None:
     assert rewrite_readings("Qui a gagné le Tour de France ?", earlier) == (
         "Qui a gagné le Tour de France ?",
     )
+
+
+def test_a_pronoun_may_stand_for_a_noun_phrase_of_its_gender() -> None:
+    earlier = turns(("Qu'a écrit Poutine dans sa tribune avant la visite ?", ()))
+    readings = rewrite_readings("Elle a été publiée où ?", earlier)
+    assert "la tribune a été publiée où ?" in readings
+    masculine = rewrite_readings("Il a été publié où ?", earlier)
+    assert not any(r.startswith("la ") for r in masculine)
+
+
+def test_a_plural_pronoun_has_no_singular_reading() -> None:
+    earlier = turns(
+        ("Combien de temps a duré le tête-à-tête entre Poutine et Kim à Pyongyang ?", ())
+    )
+    readings = rewrite_readings("Et qu'ont-ils signé ?", earlier)
+    assert all("Poutine et Kim" in r for r in readings)
