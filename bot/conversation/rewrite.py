@@ -41,7 +41,7 @@ def rewrite_readings(question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
     if not cues:
         return (text,)
     mark = "?" if language == "en" else " ?"
-    topic = topic_of(antecedent, facts)
+    topic = _with_earlier_subject(topic_of(antecedent, facts), turns, antecedent, facts)
     resolved, unresolved = _resolve(_dislocated(text, facts), topic, facts)
     resolved = resolved.rstrip().rstrip("?").rstrip()
     if not _has_content(resolved, facts) and topic.body:
@@ -77,6 +77,23 @@ def _other_readings(text: str, topic: Topic, facts: LanguageFacts, mark: str) ->
         resolved, _ = _resolve(_dislocated(text, facts), alternative, facts)
         out.append(f"{resolved.rstrip().rstrip('?').rstrip()}{mark}")
     return out
+
+
+def _with_earlier_subject(
+    topic: Topic, turns: Sequence[Turn], antecedent: Turn, facts: LanguageFacts
+) -> Topic:
+    """A chain keeps its subject: when the turn leaned on named no one ("la tribune a été
+    publiée où ?"), the subject is the one of the turn before it."""
+    if topic.subject is not None:
+        return topic
+    earlier = list(turns)
+    while earlier and earlier[-1] is not antecedent:
+        earlier.pop()
+    for turn in reversed(earlier[:-1]):
+        before = topic_of(turn, facts)
+        if before.subject is not None:
+            return replace(topic, subject=before.subject, feminine=before.feminine)
+    return topic
 
 
 def _dislocated(text: str, facts: LanguageFacts) -> str:
@@ -119,7 +136,11 @@ def _has_content(text: str, facts: LanguageFacts) -> bool:
 def _resolve(text: str, topic: Topic, facts: LanguageFacts) -> tuple[str, bool]:
     """Replace what the topic can stand for; say whether something still points back."""
     unresolved = False
-    # The opener goes: "Et où va-t-il ?" → "où va-t-il ?".
+    # An interjection goes ("OK. And …"), then the opener: "Et où va-t-il ?" → "où va-t-il ?".
+    words = text.split()
+    while len(words) > 1 and words[0].lower().strip(".,;:!") in facts.interjections:
+        words.pop(0)
+    text = " ".join(words)
     for opener in sorted(facts.openers, key=len, reverse=True):
         m = re.match(rf"{re.escape(opener)}\b[\s,]*", text, re.IGNORECASE)
         if m:

@@ -159,3 +159,18 @@ def test_a_plural_pronoun_has_no_singular_reading() -> None:
     )
     readings = rewrite_readings("Et qu'ont-ils signé ?", earlier)
     assert all("Poutine et Kim" in r for r in readings)
+
+
+def test_a_chain_keeps_the_subject_of_the_turn_before() -> None:
+    earlier = [
+        Turn("Qu'a écrit Poutine dans sa tribune ?", "Qu'a écrit Poutine dans sa tribune ?"),
+        Turn("Elle a été publiée où ?", "la tribune a été publiée où ?", follow_up=True),
+    ]
+    assert "Poutine" in rewrite_followup("Comment décrit-il l'ennemi ?", earlier)
+
+
+def test_an_interjection_before_the_opener_goes() -> None:
+    earlier = turns(("Why is Putin going to Vietnam?", ()))
+    assert rewrite_followup("OK. And how long will he stay?", earlier) == (
+        "How long will Putin stay?"
+    )
