@@ -2,7 +2,8 @@
 
 The subject pronoun becomes the earlier subject (for a who-question, the name its answer
 gave), "y" the place the answer named, a plural pronoun the names the question joined; what
-still points back takes the earlier question's topic.
+still points back takes the earlier question's topic. Other readings (other antecedents of
+the pronoun) follow the preferred one, for the answer's confidence to choose.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def rewrite_followup(question: str, turns: Sequence[Turn]) -> str:
 
 def rewrite_readings(question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
     """The readings of `question` as a standalone question, the preferred one first: the
-    rewrite, then (when it carried the earlier topic after a dash) the rewrite without it.
-    The answer step picks among them (`choose.choose_reading`)."""
+    rewrite; when it carried the earlier topic after a dash, the rewrite without it; and
+    its subject pronoun read as the earlier question's other names and noun phrases. The
+    engine answers each and keeps one (`choose.choose_reading`)."""
     text = question.strip()
     if not turns or not text:
         return (text,)
