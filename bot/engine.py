@@ -15,8 +15,9 @@ from bot.conversation import (
     Turn,
     checked_condensed,
     condense_messages,
-    rewrite_followup,
+    rewrite_readings,
 )
+from bot.conversation.choose import choose_reading
 from bot.dates import DateRange
 from bot.llm import LanguageModel, load_language_model
 from bot.models import Answer
@@ -115,8 +116,10 @@ class Engine:
         if conversation is None:
             return self._answer_alone(question, k, dates)
         turns = list(conversation.turns)
-        understood = self.understand(question, turns)
-        answer = self._answer_alone(understood, k, dates)
+        readings = self.readings(question, turns)
+        answers = [self._answer_alone(reading, k, dates) for reading in readings]
+        chosen = choose_reading(answers)
+        understood, answer = readings[chosen], answers[chosen]
         conversation.add(
             Turn(
                 question=question,
@@ -131,7 +134,12 @@ class Engine:
     def understand(self, question: str, turns: list[Turn]) -> str:
         """The standalone question: the language model's when configured and it gives
         one question, else the rewrite without a model."""
-        rewritten = rewrite_followup(question, turns)
+        return self.readings(question, turns)[0]
+
+    def readings(self, question: str, turns: list[Turn]) -> tuple[str, ...]:
+        """The standalone readings of `question`, preferred first: the language model's
+        one question when configured and it gives one, else the rewrite's readings."""
+        rewritten = rewrite_readings(question, turns)
         if self.llm is None or not turns:
             return rewritten
         from langchain_core.messages import HumanMessage, SystemMessage
@@ -148,7 +156,7 @@ class Engine:
         if condensed is None:
             log.warning("language model condensed the follow-up into no question; rewritten")
             return rewritten
-        return condensed
+        return (condensed,)
 
     def _answer_alone(
         self, question: str, k: int | None = None, dates: DateRange | None = None

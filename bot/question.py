@@ -77,6 +77,15 @@ def detect_language(text: str) -> str:
     return "en" if english > french and function_words > other else "fr"
 
 
+def detect_language_or(text: str, default: str) -> str:
+    """`detect_language(text)`, or `default` when `text` has no English or French function
+    word to tell by ("What's his job?" after an English question stays English)."""
+    words = _WORD.findall(text.lower())
+    if not any(w in _EN or w in _FR or _fold(w) in _FR for w in words):
+        return default
+    return detect_language(text)
+
+
 def decode_input_line(raw: bytes) -> tuple[str, bool]:
     """A line of standard input as text, undecodable bytes replaced by U+FFFD; also
     whether any were (the caller warns, answers anyway and exits non-zero)."""

@@ -84,3 +84,22 @@ def test_the_language_model_condenses_and_a_bad_reply_falls_back(
     assert engine.understand("Quels pays a-t-il cités ?", earlier) == (
         "Quels pays Jens Stoltenberg a-t-il cités ?"
     )
+
+
+def test_the_engine_keeps_the_reading_its_answer_is_surest_of(
+    seed_index_dir: Path, embedder: VectorEmbeddings
+) -> None:
+    from bot.conversation import Conversation, rewrite_readings
+
+    engine = Engine(Settings(index_dir=seed_index_dir), embedder)
+    conversation = Conversation(max_turns=6)
+    engine.answer("Qu'a écrit Poutine dans sa tribune avant la visite ?", conversation=conversation)
+    turns = list(conversation.turns)
+    readings = rewrite_readings("Elle a été publiée où ?", turns)
+    assert len(readings) > 1
+    answer = engine.answer("Elle a été publiée où ?", conversation=conversation)
+    kept = {r: engine.answer(r) for r in readings}
+    assert answer.understood in readings
+    surest = max(kept.values(), key=lambda a: (not a.abstained, a.confidence or 0.0))
+    assert not answer.abstained and (answer.confidence or 0.0) >= (surest.confidence or 0.0) - 0.1
+    assert conversation.turns[-1].understood == answer.understood

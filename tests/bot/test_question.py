@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.question import clean_question, decode_input_line, detect_language
+from bot.question import clean_question, decode_input_line, detect_language, detect_language_or
 from index.errors import InvalidQuestionError
 
 
@@ -44,3 +44,9 @@ def test_lone_surrogates_become_replacement_characters() -> None:
 def test_input_lines_are_decoded_with_replacement() -> None:
     assert decode_input_line("Déjà ?\n".encode()) == ("Déjà ?", False)
     assert decode_input_line(b"Qui \xff ?\r\n") == ("Qui \ufffd ?", True)
+
+
+def test_a_question_without_function_words_takes_the_given_language() -> None:
+    assert detect_language_or("What's his job?", "en") == "en"
+    assert detect_language_or("What's his job?", "fr") == "fr"
+    assert detect_language_or("Quelle est sa fonction ?", "en") == "fr"
