@@ -87,7 +87,11 @@ def pg_server() -> Iterator[PgServer]:
     folder is its own temporary folder, not pytest's: other pytest runs of the same user
     prune old pytest folders, and would delete it under the running server."""
     folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
-    server = start_server(folder)
+    try:
+        server = start_server(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     try:
         yield server
     finally:

@@ -15,8 +15,9 @@ import pytest
 from index.embed import VectorEmbeddings
 from index.errors import DatabaseError, IndexBusyError, IndexMissingError
 from index.store.faiss import LoadedIndex
-from index.store.postgres import PostgresStore, tsvector_literal
+from index.store.postgres import PostgresStore
 from index.store.postgres_schema import SCHEMA_VERSION
+from index.store.postgres_write import tsvector_literal
 from tests.index.store.test_stores import update_from
 from tests.pg_server import PgServer
 
@@ -100,14 +101,15 @@ def test_a_second_indexer_is_told_to_wait(database_url: str) -> None:
 KILLED_WRITER = """
 import os, signal, sys
 from index.store.faiss import load_index
-from index.store.postgres import PostgresStore, _apply
+from index.store.postgres import PostgresStore
+from index.store.postgres_write import apply_update
 from tests.index.store.test_stores import update_from
 
 update = update_from(load_index(__import__("pathlib").Path(sys.argv[2])))
 store = PostgresStore(sys.argv[1])
 with store.lock():
     with store._writer.transaction():
-        _apply(store._writer, store.schema, update, "killed-build")
+        apply_update(store._writer, store.schema, update, "killed-build")
         print("applied", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)  # as a kill -9 before the commit
 """
