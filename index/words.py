@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,13 +43,17 @@ def corpus_words(texts: Iterable[str], limit: int = MAX_WORDS) -> list[str]:
     return sorted(kept)
 
 
-def one_word_per_stem(words: list[str]) -> list[str]:
-    """One word per Snowball stem, the first in `words`' order (alphabetical from
-    `corpus_words`, so mostly the shortest form): a bridged word only matters through
-    its BM25 terms, so "accord" stands for "accords" too and the model embeds one."""
+def one_word_per_stem(words: list[str], known: Collection[str] = ()) -> list[str]:
+    """One word per Snowball stem: a bridged word only matters through its BM25 terms,
+    so "accord" stands for "accords" too and the model embeds one of them. A word in
+    `known` (it has a vector already) is preferred, else the first in `words`' order
+    (alphabetical from `corpus_words`, so mostly the shortest form), so that removing
+    an article never costs an embedding."""
     kept: dict[tuple[str, ...], str] = {}
     for word in words:
-        kept.setdefault(tuple(analyze(word)), word)
+        stem = tuple(analyze(word))
+        if stem not in kept or (word in known and kept[stem] not in known):
+            kept[stem] = word
     return sorted(kept.values())
 
 

@@ -41,8 +41,7 @@ from index.words import WordVectors
 # 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
 # silently miss every accented term of a query). 4: corpus word vectors (index/words.py).
 # 5: a sha256 of every file, since a flipped byte keeps the size and changes answers.
-# 6: chunk vectors are the means of their sentence vectors (index/chunk_vectors.py),
-# and an HNSW index may carry tombstones (`*.rows.npy`, index/store/slots.py).
+# 6: an HNSW index may carry tombstones (`*.rows.npy`, index/store/slots.py).
 FORMAT_VERSION = 6
 POINTER = "CURRENT"
 Span = tuple[str, int, int]

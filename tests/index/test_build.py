@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from index.build import BuildReport, build_index
-from index.chunk import ChunkSettings, split_sentences
+from index.chunk import ChunkSettings, chunk_article, split_sentences
 from index.clean import make_article
 from index.embed import Matrix, VectorEmbeddings
 from index.errors import IndexBusyError, SourceFolderError
@@ -76,8 +76,9 @@ def article_of(path: Path) -> Article:
 
 
 def spans_to_embed(article: Article) -> int:
-    """How many texts one new article costs: its sentences (chunk vectors are their means)."""
-    return len(set(split_sentences(article.text)))
+    """How many distinct texts one new article costs: its chunks and its sentences."""
+    chunks = {(c.start, c.end) for c in chunk_article(article, SETTINGS)}
+    return len(chunks | set(split_sentences(article.text)))
 
 
 def load(index_dir: Path, embedder: VectorEmbeddings) -> LoadedIndex:
