@@ -162,9 +162,7 @@ def _previous(
 ) -> LoadedIndex | None:
     """The live build when its vectors can be reused, else None (a full build follows)."""
     try:
-        previous = load_index(
-            index_dir, embedder=embedder.name, dimension=embedder.dimension, writable=True
-        )
+        previous = load_index(index_dir, embedder=embedder.name, dimension=embedder.dimension)
     except IndexMissingError:
         return None
     except IndexCorruptError as exc:

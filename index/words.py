@@ -45,15 +45,17 @@ def corpus_words(texts: Iterable[str], limit: int = MAX_WORDS) -> list[str]:
 
 def one_word_per_stem(words: list[str], known: Collection[str] = ()) -> list[str]:
     """One word per Snowball stem: a bridged word only matters through its BM25 terms,
-    so "accord" stands for "accords" too and the model embeds one of them. A word in
-    `known` (it has a vector already) is preferred, else the first in `words`' order
-    (alphabetical from `corpus_words`, so mostly the shortest form), so that removing
-    an article never costs an embedding."""
+    so "accord" stands for "accords" too and the model embeds one of them. A `known`
+    word (one with a vector already) of the same stem stands for it, even when it left
+    the corpus, so that removing an article never costs an embedding; else the first in
+    `words`' order (alphabetical from `corpus_words`, so mostly the shortest form)."""
+    known_by_stem: dict[tuple[str, ...], str] = {}
+    for word in sorted(known):
+        known_by_stem.setdefault(tuple(analyze(word)), word)
     kept: dict[tuple[str, ...], str] = {}
     for word in words:
         stem = tuple(analyze(word))
-        if stem not in kept or (word in known and kept[stem] not in known):
-            kept[stem] = word
+        kept.setdefault(stem, known_by_stem.get(stem, word))
     return sorted(kept.values())
 
 

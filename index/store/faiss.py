@@ -392,16 +392,9 @@ def _sha256(path: Path) -> str:
 
 
 def load_index(
-    index_dir: Path,
-    *,
-    embedder: str | None = None,
-    dimension: int | None = None,
-    writable: bool = False,
+    index_dir: Path, *, embedder: str | None = None, dimension: int | None = None
 ) -> LoadedIndex:
-    """Load the live build, checking it against its manifest and the configured embedder.
-
-    The vectors stay in the build's files, memory-mapped, unless `writable` (a build that
-    updates the previous indexes in place needs them in memory)."""
+    """Load the live build, checking it against its manifest and the configured embedder."""
     manifest = read_manifest(index_dir)
     folder = index_dir / "builds" / manifest.build_id
     hint = _rebuild_hint(index_dir)
@@ -414,10 +407,10 @@ def load_index(
     try:
         articles = _read_articles(folder / "articles.jsonl")
         chunks = _read_chunks(folder / "chunks.jsonl", articles)
-        dense = _read_index(folder / "dense.faiss", writable)
+        dense = _read_index(folder / "dense.faiss")
         lexical = LexicalIndex.load(folder / "lexical")
         sentences = _read_sentences(folder / "sentences.jsonl", articles)
-        sentence_index = _read_index(folder / "sentences.faiss", writable)
+        sentence_index = _read_index(folder / "sentences.faiss")
         words = _read_words(folder, manifest.dimension)
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
         raise IndexCorruptError(f"index at {folder} is damaged ({_one_line(exc)}); {hint}") from exc
@@ -444,9 +437,8 @@ def _write_index(index: Any, path: Path) -> None:
         faiss.write_index(index, str(path))
 
 
-def _read_index(path: Path, writable: bool) -> Any:
-    # Memory-mapped vectors are paged in by the few rows a search reads, not all held.
-    index = faiss.read_index(str(path), 0 if writable else faiss.IO_FLAG_MMAP_IFC)
+def _read_index(path: Path) -> Any:
+    index = faiss.read_index(str(path))
     rows = path.with_suffix(".rows.npy")
     if rows.is_file():
         return SlottedIndex(index, np.load(rows, allow_pickle=False).astype(np.int64))
