@@ -7,7 +7,7 @@ Each stage of a full build is run on its own and timed: reading, chunking, embed
 chunks (or their sentence means), sentences and words, BM25, the FAISS indexes, and
 writing the build folder. `--throughput` times what a full build embeds, the way
 issue 16 found it (chunks and sentences in calls of 64 texts, every corpus word in calls
-of 256) against today's (calls of 512 texts, one word per stem in calls of 2,048) and
+of 256) against today's (the same calls, one word per stem) and
 against chunk vectors as sentence means (benchmarks/chunk_means.py), alternately in one
 process, and prints sentences per second of embedding.
 """
