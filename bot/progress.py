@@ -2,7 +2,8 @@
 
 On a terminal, a tqdm bar whose label is the stage and whose rate and ETA are counted
 from the stage's start; log records are written above it, never into it. Elsewhere, one
-log line per stage, and every tenth of the way for long ones.
+log line per stage, and every tenth of the way for long ones, with the time left at the
+stage's rate so far.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 log = logging.getLogger("newsbot.index")
@@ -20,8 +22,12 @@ class BuildProgress:
     """Called as `progress(stage, done, total)` by `build_index` (and the CLI for its
     own stages); `done` only grows within a stage."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._stream = stream or sys.stderr
+        self._clock = clock
+        self._started = clock()
         self._terminal = self._stream.isatty()
         self._bar: Any = None
         self._stage = ""
@@ -37,11 +43,16 @@ class BuildProgress:
         # Short stages (five files, one write) log their start only: no wall of 1/5, 2/5…
         if tenth > self._logged and done and total >= 100:
             self._logged = tenth
-            log.info("%s: %d/%d", stage, done, total)
+            if done < total:
+                left = (self._clock() - self._started) * (total - done) / done
+                log.info("%s: %d/%d, about %s left", stage, done, total, format_eta(left))
+            else:
+                log.info("%s: %d/%d", stage, done, total)
 
     def _start(self, stage: str, total: int) -> None:
         self._stage = stage
         self._logged = -1
+        self._started = self._clock()
         if not self._terminal:
             log.info("%s…", stage)
             return
@@ -59,6 +70,16 @@ class BuildProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def format_eta(seconds: float) -> str:
+    """A duration as a person reads it: "8 s", "3 min 20 s", "1 h 05 min"."""
+    whole = max(round(seconds), 0)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
 @contextlib.contextmanager

@@ -6,7 +6,9 @@ Layout of `index_dir`:
                          chunks.jsonl, dense.faiss, lexical/, sentences.jsonl and
                          sentences.faiss (one vector per sentence, for answer selection),
                          words.json and words.npy (corpus words and their vectors, to read
-                         an English question's words as the articles' French ones)
+                         an English question's words as the articles' French ones);
+                         dense.rows.npy / sentences.rows.npy when an HNSW graph was
+                         updated in place: each FAISS slot's row, -1 for a tombstone
     .lock                held while a build writes, so two builds never interleave
 Nothing here is ever unpickled.
 """
@@ -33,12 +35,14 @@ import numpy as np
 from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
+from index.store.slots import SlottedIndex
 from index.words import WordVectors
 
 # 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
 # silently miss every accented term of a query). 4: corpus word vectors (index/words.py).
 # 5: a sha256 of every file, since a flipped byte keeps the size and changes answers.
-FORMAT_VERSION = 5
+# 6: an HNSW index may carry tombstones (`*.rows.npy`, index/store/slots.py).
+FORMAT_VERSION = 6
 POINTER = "CURRENT"
 Span = tuple[str, int, int]
 # Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
@@ -198,11 +202,14 @@ def write_build(
     files: dict[str, str],
     skipped: dict[str, str],
     words: WordVectors,
+    sentence_index: Any = None,
 ) -> Manifest:
     """Write a complete build beside the live one, then point CURRENT at it atomically.
 
     A process killed at any point before the final `os.replace` leaves the previous
     build serving; the half-written folder is removed by the next build.
+    `sentence_index`, when given, is the sentence vectors' index already updated from
+    the previous build's (index/store/slots.py); else one is built from the vectors.
     """
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -211,12 +218,12 @@ def write_build(
     tmp.mkdir()
     _write_json_lines(tmp / "articles.jsonl", (asdict(a) for a in articles))
     _write_json_lines(tmp / "chunks.jsonl", ([c.article_id, c.start, c.end] for c in chunks))
-    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    _write_index(dense, tmp / "dense.faiss")
     lexical.save(tmp / "lexical")
     _write_json_lines(tmp / "sentences.jsonl", (list(span) for span in sentences))
-    faiss.write_index(
-        build_dense_index(sentence_vectors, quantized=True), str(tmp / "sentences.faiss")
-    )
+    if sentence_index is None:
+        sentence_index = build_dense_index(sentence_vectors, quantized=True)
+    _write_index(sentence_index, tmp / "sentences.faiss")
     (tmp / "words.json").write_text(json.dumps(list(words.words), ensure_ascii=False), "utf-8")
     # Half precision: a word's nearest neighbour does not need more, and it halves the file.
     np.save(tmp / "words.npy", words.vectors.astype(np.float16), allow_pickle=False)
@@ -400,10 +407,10 @@ def load_index(
     try:
         articles = _read_articles(folder / "articles.jsonl")
         chunks = _read_chunks(folder / "chunks.jsonl", articles)
-        dense = faiss.read_index(str(folder / "dense.faiss"))
+        dense = _read_index(folder / "dense.faiss")
         lexical = LexicalIndex.load(folder / "lexical")
         sentences = _read_sentences(folder / "sentences.jsonl", articles)
-        sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+        sentence_index = _read_index(folder / "sentences.faiss")
         words = _read_words(folder, manifest.dimension)
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
         raise IndexCorruptError(f"index at {folder} is damaged ({_one_line(exc)}); {hint}") from exc
@@ -419,6 +426,23 @@ def load_index(
     if dense.d != manifest.dimension:
         raise IndexCorruptError(f"index vectors at {folder} have the wrong dimension; {hint}")
     return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_index, words)
+
+
+def _write_index(index: Any, path: Path) -> None:
+    """A FAISS index, plus its slot rows beside it when it has tombstones."""
+    if isinstance(index, SlottedIndex):
+        faiss.write_index(index.index, str(path))
+        np.save(path.with_suffix(".rows.npy"), index.rows, allow_pickle=False)
+    else:
+        faiss.write_index(index, str(path))
+
+
+def _read_index(path: Path) -> Any:
+    index = faiss.read_index(str(path))
+    rows = path.with_suffix(".rows.npy")
+    if rows.is_file():
+        return SlottedIndex(index, np.load(rows, allow_pickle=False).astype(np.int64))
+    return index
 
 
 def _read_words(folder: Path, dimension: int) -> WordVectors:

