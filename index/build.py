@@ -38,7 +38,7 @@ from index.store.faiss import (
     write_build,
 )
 from index.store.slots import updated_index
-from index.words import WordVectors, corpus_words, one_word_per_stem
+from index.words import WordVectors, corpus_words
 
 log = logging.getLogger("newsbot.index")
 
@@ -409,10 +409,9 @@ def build_index(
             spans, texts, _old_vectors(previous), embedder, progress
         )
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
-        known_words = previous.words.by_word() if previous is not None else {}
         words, words_embedded = _embed_words(
-            one_word_per_stem(corpus_words(c.text for c in chunks), known_words),
-            known_words,
+            corpus_words(c.text for c in chunks),
+            previous.words.by_word() if previous is not None else {},
             embedder,
             progress,
         )
