@@ -26,7 +26,7 @@ from index.models import Article, RemoteDocument, RemoteRead, Skipped, SourceDoc
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
 from index.store.base import BuildUpdate, IndexStore, PreviousBuild, Span, StoreState
 from index.store.faiss_store import FaissStore
-from index.words import WordVectors, corpus_words, one_word_per_stem
+from index.words import WordVectors, corpus_words
 
 log = logging.getLogger("newsbot.index")
 
@@ -358,10 +358,9 @@ def build_index(
             spans, texts, previous.vectors if previous is not None else {}, embedder, progress
         )
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
-        known_words = previous.words.by_word() if previous is not None else {}
         words, words_embedded = _embed_words(
-            one_word_per_stem(corpus_words(c.text for c in chunks), known_words),
-            known_words,
+            corpus_words(c.text for c in chunks),
+            previous.words.by_word() if previous is not None else {},
             embedder,
             progress,
         )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from index.lexical import QUESTION_WORDS, analyze, fold_accents, stopwords
+from index.lexical import QUESTION_WORDS, fold_accents, stopwords
 
 # Words of three letters or more; digits and underscores are no word.
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -41,22 +41,6 @@ def corpus_words(texts: Iterable[str], limit: int = MAX_WORDS) -> list[str]:
     used = Counter(word for text in texts for word in set(content_words(text)))
     kept = sorted(used, key=lambda w: (-used[w], w))[:limit]
     return sorted(kept)
-
-
-def one_word_per_stem(words: list[str], known: Collection[str] = ()) -> list[str]:
-    """One word per Snowball stem: a bridged word only matters through its BM25 terms,
-    so "accord" stands for "accords" too and the model embeds one of them. A `known`
-    word (one with a vector already) of the same stem stands for it, even when it left
-    the corpus, so that removing an article never costs an embedding; else the first in
-    `words`' order (alphabetical from `corpus_words`, so mostly the shortest form)."""
-    known_by_stem: dict[tuple[str, ...], str] = {}
-    for word in sorted(known):
-        known_by_stem.setdefault(tuple(analyze(word)), word)
-    kept: dict[tuple[str, ...], str] = {}
-    for word in words:
-        stem = tuple(analyze(word))
-        kept.setdefault(stem, known_by_stem.get(stem, word))
-    return sorted(kept.values())
 
 
 @dataclass(frozen=True)

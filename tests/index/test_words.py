@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.words import WordVectors, content_words, corpus_words, one_word_per_stem
+from index.words import WordVectors, content_words, corpus_words
 
 
 def test_content_words_drop_stopwords_wh_words_digits_and_short_words() -> None:
@@ -34,14 +34,3 @@ def test_word_vectors_find_the_nearest_word() -> None:
 def test_word_vectors_must_match_their_words() -> None:
     with pytest.raises(ValueError, match="2 words"):
         WordVectors(("a", "b"), np.zeros((3, 4), np.float32))
-
-
-def test_one_word_per_stem_keeps_the_first_form_unless_another_has_a_vector() -> None:
-    words = ["accord", "accords", "ajouté", "traité"]
-    assert one_word_per_stem(words) == ["accord", "ajouté", "traité"]
-    # "ajoutée" left the corpus with its article; its vector still stands for the stem.
-    assert one_word_per_stem(words, known={"ajoutée", "accords", "parti"}) == [
-        "accords",
-        "ajoutée",
-        "traité",
-    ]
