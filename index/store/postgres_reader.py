@@ -35,7 +35,11 @@ from index.words import WordVectors
 K1, B = 1.2, 0.75
 # Candidates HNSW considers: at least every row a query asks for (3n sentences).
 EF_SEARCH = 200
-_SNAPSHOT: ContextVar[psycopg.Connection[Any] | None] = ContextVar("newsbot_pg_snapshot")
+# The open snapshot of this thread or task, with the reader that opened it: another
+# reader (another schema, or a reader opened during an ingest) keeps its own view.
+_SNAPSHOT: ContextVar[tuple[object, psycopg.Connection[Any]] | None] = ContextVar(
+    "newsbot_pg_snapshot"
+)
 
 _ARTICLE = "SELECT id, title, text, source, origin, url, date, publisher FROM {}.articles"
 _LEXICAL = """
@@ -216,8 +220,8 @@ class PostgresReader:
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """The question's snapshot when one is open, else a pooled connection."""
         held = _SNAPSHOT.get(None)
-        if held is not None:
-            yield held
+        if held is not None and held[0] is self:
+            yield held[1]
         else:
             with self.pool.connection() as conn:
                 yield conn
@@ -225,12 +229,16 @@ class PostgresReader:
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Everything read inside comes from one committed state of the database."""
-        if _SNAPSHOT.get(None) is not None:
+        held = _SNAPSHOT.get(None)
+        if held is not None and held[0] is self:
             yield
             return
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            token = _SNAPSHOT.set(conn)
+            # PostgreSQL takes a repeatable-read snapshot at the first query, not at
+            # BEGIN: take it now, so that the state is the one of entering this block.
+            conn.execute("SELECT 1")
+            token = _SNAPSHOT.set((self, conn))
             try:
                 yield
             finally:

@@ -206,6 +206,28 @@ def test_a_reader_sees_one_state_while_an_ingest_runs(
     assert all(result in (old, new) for result in seen)
 
 
+def test_a_snapshot_is_the_state_of_entering_it(
+    make_store: StoreMaker, embedder: VectorEmbeddings, tmp_path: Path
+) -> None:
+    # A whole ingest commits after the snapshot is opened and before anything is read in
+    # it: the reads still see the state of the moment it was opened (PostgreSQL takes a
+    # repeatable-read snapshot at the first query unless one is made at once).
+    store = make_store()
+    sources = write_sources(tmp_path / "src", ARTICLES)
+    build_index(sources, store, embedder, ChunkSettings())
+    question = "Que fait la mairie de Lyon avec le tramway ?"
+    before = searcher_of(store, embedder)
+    old = spans(before.search(question, 3))
+    write_sources(sources, {**ARTICLES, "b.txt": "Le tramway de Lyon roule désormais la nuit."})
+    with before.reader.snapshot():
+        build_index(sources, store, embedder, ChunkSettings())
+        assert spans(before.search(question, 3)) == old
+        # Another reader opened meanwhile has its own view: the new state.
+        fresh = searcher_of(store, embedder)
+        with fresh.reader.snapshot():
+            assert spans(fresh.search(question, 3)) != old
+
+
 def test_a_failed_build_leaves_the_previous_state(
     make_store: StoreMaker, embedder: VectorEmbeddings, tmp_path: Path
 ) -> None:
