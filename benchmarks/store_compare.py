@@ -57,7 +57,8 @@ def update_from(index_dir: Path) -> BuildUpdate:
 def changed(update: BuildUpdate, fraction: float) -> BuildUpdate:
     """`fraction` of the articles replaced by new ones (new ids, same texts and vectors)."""
     count = max(1, round(len(update.articles) * fraction))
-    renamed = {a.id: a.id[:-4] + "c0de" for a in update.articles[:count]}
+    # Appended, not substituted: copies of one article differ only in their last digits.
+    renamed = {a.id: a.id + "c0de" for a in update.articles[:count]}
     articles = [replace(a, id=renamed.get(a.id, a.id)) for a in update.articles]
     chunks = [
         Chunk(c.id, renamed.get(c.article_id, c.article_id), c.start, c.end, c.text)
