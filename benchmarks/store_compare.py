@@ -31,27 +31,8 @@ from index.models import Chunk
 from index.search import HybridSearcher
 from index.store.base import BuildUpdate, IndexStore
 from index.store.faiss import load_index
-from index.store.faiss_store import FaissStore
+from index.store.faiss_store import FaissStore, update_of
 from index.store.postgres import PostgresStore
-
-
-def update_from(index_dir: Path) -> BuildUpdate:
-    index = load_index(index_dir)
-    m = index.manifest
-    return BuildUpdate(
-        articles=list(index.articles.values()),
-        chunks=index.chunks,
-        vectors=index.vectors(),
-        sentences=index.sentences,
-        sentence_vectors=index.sentence_vectors,
-        words=index.words,
-        embedder=m.embedder,
-        dimension=m.dimension,
-        chunk_size=m.chunk_size,
-        chunk_overlap=m.chunk_overlap,
-        files=m.files,
-        skipped=m.skipped,
-    )
 
 
 def changed(update: BuildUpdate, fraction: float) -> BuildUpdate:
@@ -115,7 +96,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--copies", type=int, default=1, help="copies of every article")
     args = parser.parse_args()
-    update = copies(update_from(args.index), args.copies)
+    update = copies(update_of(load_index(args.index)), args.copies)
     edit = changed(update, 0.01)
     schema = f"bench_{int(time.time())}"
     postgres = PostgresStore(args.database_url, schema=schema)

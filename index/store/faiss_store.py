@@ -55,6 +55,26 @@ def state_of(manifest: Manifest) -> StoreState:
     )
 
 
+def update_of(index: LoadedIndex) -> BuildUpdate:
+    """A loaded build as a store update: the same rows and vectors, nothing embedded
+    (to copy a folder into another store)."""
+    m = index.manifest
+    return BuildUpdate(
+        articles=list(index.articles.values()),
+        chunks=index.chunks,
+        vectors=index.vectors(),
+        sentences=index.sentences,
+        sentence_vectors=index.sentence_vectors,
+        words=index.words,
+        embedder=m.embedder,
+        dimension=m.dimension,
+        chunk_size=m.chunk_size,
+        chunk_overlap=m.chunk_overlap,
+        files=m.files,
+        skipped=m.skipped,
+    )
+
+
 class FaissStore:
     """Immutable build folders under `index_dir`, the live one named by CURRENT."""
 

@@ -19,9 +19,9 @@ from index.chunk import ChunkSettings
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex
 from index.search import HybridSearcher
-from index.store.base import BuildUpdate, IndexStore
+from index.store.base import IndexStore
 from index.store.faiss import LoadedIndex
-from index.store.faiss_store import FaissStore
+from index.store.faiss_store import FaissStore, update_of
 from index.store.postgres import PostgresStore
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,25 +35,6 @@ ARTICLES = {
     "c.txt": "Un glacier des Alpes a perdu trente mètres en un an. Les guides de Chamonix "
     "déplacent leurs itinéraires vers le nord.",
 }
-
-
-def update_from(index: LoadedIndex) -> BuildUpdate:
-    """A loaded FAISS build as a store update: the same rows and vectors, nothing embedded."""
-    m = index.manifest
-    return BuildUpdate(
-        articles=list(index.articles.values()),
-        chunks=index.chunks,
-        vectors=index.vectors(),
-        sentences=index.sentences,
-        sentence_vectors=index.sentence_vectors,
-        words=index.words,
-        embedder=m.embedder,
-        dimension=m.dimension,
-        chunk_size=m.chunk_size,
-        chunk_overlap=m.chunk_overlap,
-        files=m.files,
-        skipped=m.skipped,
-    )
 
 
 @pytest.fixture(params=["faiss", "postgres"])
@@ -87,7 +68,7 @@ def test_both_stores_search_and_answer_alike(
 ) -> None:
     store = PostgresStore(database_url)
     with store.lock():
-        store.write(update_from(seed_index))
+        store.write(update_of(seed_index))
     postgres = HybridSearcher(store.open_reader(embedder.name, embedder.dimension), embedder)
     faiss = HybridSearcher.from_index(seed_index, embedder)
     model = load_answer_model()
