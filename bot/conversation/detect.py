@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.facts import LanguageFacts, language_facts, lower_tokens, strip_elision
+from bot.conversation.facts import (
+    LanguageFacts,
+    has_back_reference,
+    hold_impersonal,
+    language_facts,
+    lower_tokens,
+    strip_elision,
+)
 from bot.conversation.names import names_in
 from bot.conversation.topic import INVERTED, WHICH
 
@@ -44,12 +51,15 @@ def follow_up_cues(question: str, language: str) -> frozenset[str]:
     """What in `question` points back at an earlier turn: "opener", "subject" (a subject
     pronoun), "pronoun" (any other), "clitic", "short"; empty for a standalone question."""
     facts = language_facts(language)
-    lowered_text = question.lower().replace("’", "'")
-    opens = opens_with(lowered_text, facts)
-    if any(phrase in lowered_text for phrase in facts.impersonal):
-        return frozenset({"opener"}) if opens else frozenset()
+    opens = opens_with(question.lower().replace("’", "'"), facts)
+    # The "il" of "il y a" or "fera-t-il" stands for no one.
+    question, impersonal = hold_impersonal(question, facts)
     tokens = [t for t in lower_tokens(question) if re.match(r"\w", t)]
     cues: set[str] = {"opener"} if opens else set()
+    if has_back_reference(question, facts):
+        cues.add("pronoun")  # "la dernière fois", "back then"
+    elif impersonal:  # "Quel temps fait-il à Séoul ce week-end ?" stands alone
+        return frozenset(cues)
     # A possessive with a name in the question is that name's ("la Russie … son intervention").
     possessives = facts.possessives if not names_in(question, facts) else frozenset()
     pronouns = (

@@ -25,6 +25,7 @@ class LanguageFacts:
     openers: tuple[str, ...]
     kept_openers: frozenset[str]
     impersonal: tuple[str, ...]
+    back_references: tuple[str, ...]
     question_words: frozenset[str]
     copulas: frozenset[str]
     identity_verbs: frozenset[str]
@@ -66,6 +67,7 @@ def language_facts(language: str) -> LanguageFacts:
         openers=tuple(raw.get("openers", [])),
         kept_openers=words("kept_openers"),
         impersonal=tuple(raw.get("impersonal", [])),
+        back_references=tuple(raw.get("back_references", [])),
         question_words=words("question_words"),
         copulas=words("copulas"),
         identity_verbs=words("identity_verbs"),
@@ -105,3 +107,41 @@ def lower_tokens(text: str) -> list[str]:
 def strip_elision(token: str) -> str:
     token = token.replace("’", "'")
     return token[: token.index("'") + 1] if "'" in token[:4] else token
+
+
+# What stands in for a set phrase while pronouns are looked for: no word, no pronoun.
+HELD = "⟦⟧"
+
+
+@cache
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for all `phrases`, longest first, whole words, either apostrophe."""
+    if not phrases:
+        return None
+    alternatives = [
+        r"\s+".join(re.escape(w).replace("'", "['’]") for w in phrase.split())
+        for phrase in sorted(phrases, key=len, reverse=True)
+    ]
+    return re.compile(r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.I)
+
+
+def hold_impersonal(text: str, facts: LanguageFacts) -> tuple[str, tuple[str, ...]]:
+    """`text` with its impersonal phrases ("il y a", "fera-t-il") set aside, so that their
+    "il" and "y" are not read as pronouns; `release` puts them back."""
+    pattern = _phrases_pattern(facts.impersonal)
+    if pattern is None:
+        return text, ()
+    held = tuple(m.group(0) for m in pattern.finditer(text))
+    return pattern.sub(HELD, text), held
+
+
+def release(text: str, held: tuple[str, ...]) -> str:
+    for phrase in held:
+        text = text.replace(HELD, phrase, 1)
+    return text
+
+
+def has_back_reference(text: str, facts: LanguageFacts) -> bool:
+    """Whether a phrase such as "la dernière fois" or "back then" points at an earlier turn."""
+    pattern = _phrases_pattern(facts.back_references)
+    return pattern is not None and pattern.search(text) is not None

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.conversation.detect import follow_up_cues, object_clitic, pronoun_subject
-from bot.conversation.facts import LanguageFacts, language_facts, lower_tokens, strip_elision
+from bot.conversation.facts import (
+    LanguageFacts,
+    has_back_reference,
+    hold_impersonal,
+    language_facts,
+    lower_tokens,
+    release,
+    strip_elision,
+)
 from bot.conversation.names import bare_name
 from bot.conversation.topic import Topic, topic_of
 from bot.conversation.turn import Turn
@@ -44,8 +52,10 @@ def rewrite_readings(question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
         return (text,)
     mark = "?" if language == "en" else " ?"
     topic = _with_earlier_subject(topic_of(antecedent, facts), turns, antecedent, facts)
-    resolved, unresolved = _resolve(_dislocated(text, facts), topic, facts)
-    resolved = resolved.rstrip().rstrip("?").rstrip()
+    held_text, held = hold_impersonal(text, facts)
+    resolved, unresolved = _resolve(_dislocated(held_text, facts), topic, facts)
+    resolved = release(resolved, held).rstrip().rstrip("?").rstrip()
+    unresolved = unresolved or has_back_reference(text, facts)
     if not _has_content(resolved, facts) and topic.body:
         # "Pourquoi ?" → "Pourquoi les frontières … ont été fermées ?"
         body = topic.body
@@ -57,7 +67,8 @@ def rewrite_readings(question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
     else:
         readings = [f"{resolved}{mark}"]
     if "subject" in cues:
-        readings.extend(_other_readings(text, topic, facts, mark))
+        others = _other_readings(held_text, topic, facts, mark)
+        readings.extend(release(other, held) for other in others)
     return tuple(dict.fromkeys(readings))[:MAX_READINGS]
 
 
@@ -103,7 +114,9 @@ def _dislocated(text: str, facts: LanguageFacts) -> str:
     a comma is what the subject pronoun after it stands for."""
     head, sep, rest = text.partition(",")
     words, held = rest.split(), head.split()
-    if not sep or not words or not held or words[0].lower() not in facts.subject_pronouns:
+    if not sep:
+        return _resumed_name(text, facts)
+    if not words or not held or words[0].lower() not in facts.subject_pronouns:
         return text
     # Not a pronoun ("Et elle, …"), nor a clause ("Selon lui, …", "Pourquoi, …"): a short
     # noun phrase.
@@ -113,6 +126,30 @@ def _dislocated(text: str, facts: LanguageFacts) -> str:
     ):
         return text
     return f"{head} {' '.join(words[1:])}"
+
+
+def _resumed_name(text: str, facts: LanguageFacts) -> str:
+    """ "Et Kim il en dit quoi ?" → "Et Kim en dit quoi ?": a name set right before a
+    subject pronoun, without a comma, is its subject."""
+    words = text.split()
+    start = 0
+    while start < len(words) and (
+        words[start].lower().strip(".,;:!") in facts.interjections
+        or words[start].lower() in facts.openers
+    ):
+        start += 1
+    end = start
+    while end < len(words) and words[end][:1].isupper():
+        end += 1
+    name = words[start:end]
+    if (
+        not 1 <= len(name) <= 3
+        or end >= len(words)
+        or words[end].lower() not in facts.subject_pronouns
+        or any(strip_elision(w.lower()) in facts.question_words for w in name)
+    ):
+        return text
+    return " ".join(words[:end] + words[end + 1 :])
 
 
 def _antecedent(turns: Sequence[Turn]) -> Turn:
@@ -173,6 +210,9 @@ def _resolve(text: str, topic: Topic, facts: LanguageFacts) -> tuple[str, bool]:
     placed = False
     if subject is not None and pronoun_gender_ok:
         text, placed = _put_subject(text, subject, facts)
+        pointers = facts.subject_pronouns | facts.stressed_pronouns
+        if any(t in pointers for t in lower_tokens(text)):
+            unresolved = True  # "what did Putin promise in it?": "it" is still the earlier topic
     elif inverted is not None or any(
         t in facts.subject_pronouns | facts.stressed_pronouns for t in lower_tokens(text)
     ):
@@ -214,14 +254,29 @@ def _put_subject(text: str, subject: str, facts: LanguageFacts) -> tuple[str, bo
             # Complex inversion: "Comment a-t-il décrit …" → "Comment X a-t-il décrit …".
             text = f"{text[: inverted.start()]}{subject} {text[inverted.start() :]}"
         placed = True
-    for pronoun in [*stressed, *sorted(facts.subject_pronouns, key=len)]:
-        pattern = rf"(?<![\w'’-]){re.escape(pronoun)}\b"
-        if not placed and re.search(pattern, lowered):
-            text = re.sub(pattern, subject, text, count=1, flags=re.IGNORECASE)
-            placed = True
+    if not placed:
+        # The first pronoun in the text, stressed ones before subject ones: "what did he
+        # promise in it?" puts the subject for "he".
+        for pronouns in (stressed, facts.subject_pronouns):
+            found = _first_of(pronouns, text)
+            if found is not None:
+                text = text[: found[0]] + subject + text[found[1] :]
+                placed = True
+                break
     for pronoun in facts.possessives:
         pattern = rf"(?<![\w'’-]){re.escape(pronoun)}\b"
         if re.search(pattern, text, re.IGNORECASE):
             text = re.sub(pattern, f"{bare_name(subject, facts)}'s", text, count=1, flags=re.I)
             placed = True
     return text, placed
+
+
+def _first_of(pronouns: Sequence[str] | frozenset[str], text: str) -> tuple[int, int] | None:
+    """Where the first of `pronouns` stands in `text` (whole words, any case), if any."""
+    spans = [
+        m.span()
+        for p in pronouns
+        for m in [re.search(rf"(?<![\w'’-]){re.escape(p)}\b", text, re.IGNORECASE)]
+        if m is not None
+    ]
+    return min(spans) if spans else None

@@ -174,3 +174,30 @@ def test_an_interjection_before_the_opener_goes() -> None:
     assert rewrite_followup("OK. And how long will he stay?", earlier) == (
         "How long will Putin stay?"
     )
+
+
+def test_the_il_and_y_of_il_y_a_stand_for_nothing() -> None:
+    earlier = turns(("Quand Macron est-il allé à Berlin ?", ()))
+    readings = rewrite_readings("Et il y a eu combien de visites depuis ?", earlier)
+    assert all("il y a eu" in r and "Macron y" not in r for r in readings)
+    assert not any(r.startswith("Macron") for r in readings)
+
+
+def test_a_back_reference_carries_the_earlier_topic() -> None:
+    earlier = turns(("Combien de fois le pape est-il venu au Brésil ?", ()))
+    first = rewrite_readings("la dernière fois c'était quand ?", earlier)[0]
+    assert "pape" in first and "Brésil" in first
+    assert "Brésil" in rewrite_followup("and what happened back then?", earlier)
+
+
+def test_a_name_right_before_a_pronoun_is_its_subject() -> None:
+    earlier = turns(("Qu'ont signé Scholz et Macron ?", ()))
+    first = rewrite_readings("et Scholz il en pense quoi ?", earlier)[0]
+    assert first.startswith("Scholz en pense quoi")
+
+
+def test_the_first_pronoun_takes_the_subject_and_the_next_keeps_the_topic() -> None:
+    earlier = turns(("Where did Merkel publish her memoir?", ()))
+    readings = rewrite_readings("what did she say about Putin in it?", earlier)
+    assert readings[0].startswith("what did Merkel say about Putin in it")
+    assert "memoir" in readings[0]  # "it" still points back: the topic carries
