@@ -48,6 +48,7 @@ test: lint
 	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations.jsonl --min-follow-ups 0.78 --min-first-turns 0.88 --min-clean 0.95
 	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind.jsonl --min-follow-ups 0.68 --min-first-turns 0.78 --min-clean 0.95
 	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind2.jsonl --min-follow-ups 0.55 --min-first-turns 0.6 --min-clean 0.85
+	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind3.jsonl --min-follow-ups 0.48 --min-first-turns 0.72 --min-clean 0.9
 	$(BIN)/newsbot eval --source tests/data/piaf/dev/corpus --qa tests/data/piaf/dev.jsonl --min-hit5 0.95 --min-accuracy 0.6 --min-refused 0.75
 
 eval: setup
