@@ -79,7 +79,7 @@ class BotBase(discord.Client):
     _answer_pool: ThreadPoolExecutor
 
 
-async def _respond(interaction: Interaction, text: str) -> None:
+async def respond(interaction: Interaction, text: str) -> None:
     """A private notice: the interaction's response if still open, else a follow-up."""
     content = render_notice(text)
     if interaction.response.is_done():

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 
 from bot.dates import DateRange, parse_iso
-from bot.discord.base import NO_MENTIONS, Interaction, _respond
+from bot.discord.base import NO_MENTIONS, Interaction, respond
 from bot.discord.render import (
     mentions_bot,
     question_from_mention,
@@ -101,15 +101,15 @@ class QuestionsCog(FeedbackButtons):
         """`/ask`: acknowledge at once, answer off the event loop, reply by follow-up."""
         texts = self._prompts.for_locale(str(interaction.locale))
         if not self._channel_allowed(interaction.channel_id, interaction.channel):
-            await _respond(interaction, texts.not_here)
+            await respond(interaction, texts.not_here)
             return
         dates = since_range(since)
         if dates is False:
-            await _respond(interaction, texts.bad_since)
+            await respond(interaction, texts.bad_since)
             return
         admission = self._gate.admit(interaction.user.id)
         if not admission.admitted:
-            await _respond(interaction, self._wait_notice(texts, admission))
+            await respond(interaction, self._wait_notice(texts, admission))
             return
         try:
             # Discord drops interactions not acknowledged within 3 s; answering may take longer.
@@ -304,7 +304,7 @@ class QuestionsCog(FeedbackButtons):
         log.error("slash command failed", exc_info=error)
         texts = self._prompts.for_locale(str(interaction.locale))
         with suppress(discord.HTTPException):
-            await _respond(interaction, texts.error)
+            await respond(interaction, texts.error)
 
 
 async def _show_typing(channel: discord.abc.Messageable) -> None:

@@ -118,7 +118,7 @@ def _card(citation: Citation, texts: DiscordTexts, *, related: bool) -> _Card:
         n=None if related else citation.n,
         name=name,
         quote_pieces=pieces[0],
-        source_lines=_source_lines(
+        source_lines=source_lines(
             citation.source, citation.url, texts, citation.outlet, citation.date
         ),
         quote_cut=pieces[1] or len(quote) > 2 * FIELD_VALUE_LIMIT,
@@ -136,14 +136,14 @@ def _fitting_prefix(pieces: list[str], limit: int) -> tuple[tuple[str, ...], boo
     return tuple(pieces), False
 
 
-def _source_lines(
+def source_lines(
     source: str,
     url: str | None,
     texts: DiscordTexts,
     outlet: str | None = None,
     date: str | None = None,
 ) -> tuple[str, ...]:
-    link = _safe_url(url)
+    link = safe_url(url)
     shown = byline(outlet and _one_line(outlet), date, texts.language) or _source_label(
         source, link
     )
@@ -153,7 +153,7 @@ def _source_lines(
     return (texts.source_line.format(source=f"[{_escaped_within(shown, 200)}]({link})"), plain)
 
 
-def _safe_url(url: str | None) -> str | None:
+def safe_url(url: str | None) -> str | None:
     """An http(s) URL usable as a masked-link target, or None."""
     if not url or len(url) > MAX_URL_CHARS or any(ch.isspace() for ch in url):
         return None

@@ -17,7 +17,7 @@ from bot.discord.render import (
     escape_discord,
     split_sentences,
 )
-from bot.discord.render_answer import _safe_url, _source_lines
+from bot.discord.render_answer import safe_url, source_lines
 from bot.discord.texts import DiscordTexts
 from bot.literal_markers import escape_literal_markers
 from bot.models import Answer, Passage
@@ -57,11 +57,11 @@ def _passage_embeds(passage: Passage, texts: DiscordTexts) -> list[EmbedPayload]
     heading = texts.sources_title.format(n=passage.n, title=_one_line(passage.title))
     title = _escaped_within(heading, TITLE_LIMIT - len(continued))
     # The linked source line unless it would crowd out the passage itself.
-    lines = _source_lines(passage.source, passage.url, texts, passage.outlet, passage.date)
+    lines = source_lines(passage.source, passage.url, texts, passage.outlet, passage.date)
     source_line = next((s for s in lines if len(s) <= _SOURCE_LINE_MAX), lines[-1])
     budget = max(_MIN_PASSAGE_BUDGET, DESCRIPTION_LIMIT - len(source_line) - 2)
     chunks = _chunk_sentences(escape_literal_markers(passage.text.strip()), budget)
-    link = _safe_url(passage.url)
+    link = safe_url(passage.url)
     embeds: list[EmbedPayload] = []
     for i, chunk in enumerate(chunks):
         embed: EmbedPayload = {

@@ -9,7 +9,7 @@ from typing import Any, cast, get_args
 
 import discord
 
-from bot.discord.base import NO_MENTIONS, BotBase, Interaction, _respond
+from bot.discord.base import NO_MENTIONS, BotBase, Interaction, respond
 from bot.discord.render_sources import render_sources_messages
 from bot.discord.texts import DiscordTexts
 from bot.feedback import FeedbackKind, FeedbackSaltError, make_feedback_record
@@ -17,7 +17,6 @@ from bot.models import Answer
 
 log = logging.getLogger(__name__)
 
-_ACTIONS = ("up", "down", "bad_source", "sources")
 _BUTTON_TEMPLATE = r"newsbot:(?P<action>up|down|bad_source|sources):(?P<key>[0-9a-f]{16})"
 
 
@@ -91,17 +90,17 @@ class FeedbackButtons(BotBase):
         )
         try:
             if answer is None:
-                await _respond(interaction, texts.feedback_expired)
+                await respond(interaction, texts.feedback_expired)
             elif action == "sources":
                 await self._send_sources(interaction, answer, texts)
             elif action in get_args(FeedbackKind):
                 await asyncio.to_thread(
                     self._record_feedback, cast(FeedbackKind, action), answer, key, interaction
                 )
-                await _respond(interaction, texts.feedback_thanks)
+                await respond(interaction, texts.feedback_thanks)
         except OSError:
             log.exception("could not write feedback to %s", self._feedback.path)
-            await _respond(interaction, texts.error)
+            await respond(interaction, texts.error)
         except discord.HTTPException as exc:
             log.error("could not answer a button click: %s", exc)
 
@@ -124,7 +123,7 @@ class FeedbackButtons(BotBase):
         answer = self._answers.latest_for(interaction.user.id)
         if answer is None:
             texts = self._prompts.for_locale(str(interaction.locale))
-            await _respond(interaction, texts.no_recent_answer)
+            await respond(interaction, texts.no_recent_answer)
             return
         await self._send_sources(interaction, answer, self._prompts.for_language(answer.language))
 
@@ -133,7 +132,7 @@ class FeedbackButtons(BotBase):
     ) -> None:
         messages = await asyncio.to_thread(render_sources_messages, answer, texts)
         if not messages:
-            await _respond(interaction, texts.no_passages)
+            await respond(interaction, texts.no_passages)
             return
         first, *rest = messages
         await interaction.response.send_message(

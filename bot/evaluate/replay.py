@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine import Engine
-from bot.evaluate.report import _shorten
+from bot.evaluate.report import shorten
 from index.errors import NewsbotError
 
 log = logging.getLogger("newsbot.eval")
@@ -127,8 +127,8 @@ def render_replay(replays: Sequence[FeedbackReplay], skipped: int = 0) -> str:
         lines += [
             "",
             f"[{', '.join(r.kinds)}] {r.time} ({status}): {r.question}",
-            f"  before: {_shorten(r.old_answer)}",
-            f"  now:    {_shorten(r.new_answer)}",
+            f"  before: {shorten(r.old_answer)}",
+            f"  now:    {shorten(r.new_answer)}",
         ]
     if skipped:
         lines.append(f"\n({skipped} broken line(s) skipped)")

@@ -48,7 +48,7 @@ def render_failures(report: EvalReport, limit: int = 20) -> str:
         expected = " | ".join(f.expected) or "(abstain)"
         blocks.append(
             f"[{f.reason}] line {f.line}: {f.question}\n"
-            f"  expected: {expected}\n  got: {_shorten(f.answer)}"
+            f"  expected: {expected}\n  got: {shorten(f.answer)}"
         )
     if len(report.failures) > limit:
         blocks.append(f"... and {len(report.failures) - limit} more")
@@ -87,6 +87,6 @@ def check_floors(
     return failed
 
 
-def _shorten(text: str, width: int = 300) -> str:
+def shorten(text: str, width: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
