@@ -26,7 +26,7 @@ STAGES = (
     ("index.build", "article_spans", "chunks and sentences (reused or split)"),
     ("index.build", "_embed_spans", "vectors (reused or embedded)"),
     ("index.build", "corpus_words", "corpus words (full count)"),
-    ("index.build", "_corpus_words", "corpus words"),
+    ("index.build", "_corpus_word_counts", "corpus words (incremental or full)"),
     ("index.build", "_embed_words", "word vectors"),
     ("index.store.faiss_store", "FaissStore.write", "store write (all below)"),
     ("index.store.faiss_store", "updated_indexes", "  HNSW update"),
