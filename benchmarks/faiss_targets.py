@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache-dir", default=str(WORK_DIR), help="where the first 100k re-index build is kept"
     )
+    parser.add_argument("--unchanged-runs", type=int, default=3)
     args = parser.parse_args(argv)
     runs = []
     if args.only in (None, "serve"):
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             "articles": REINDEX_ARTICLES,
             "edit_fraction": EDIT_FRACTION,
             "cache_dir": args.cache_dir,
+            "unchanged_runs": args.unchanged_runs,
         }
         runs.append(
             run_scenario(
