@@ -127,6 +127,7 @@ def run_all(runner: Runner, smoke: bool = False) -> None:
         index_dir=str(w / "index-reindex-100k"),
         articles=reindex_articles,
         edit_fraction=EDIT_FRACTION,
+        cache_dir=str(w),  # the first build is kept while the index format is unchanged
     )
     shutil.rmtree(w / "corpus-100k", ignore_errors=True)
     shutil.rmtree(w / "index-reindex-100k", ignore_errors=True)

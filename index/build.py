@@ -6,13 +6,14 @@ import hashlib
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from index.chunk import ChunkSettings, chunk_articles, split_sentences
+from index.chunk import ChunkSettings, chunk_article, split_sentences
 from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import SourceFolderError
@@ -22,11 +23,11 @@ from index.load import (
     list_unsupported_files,
     read_source_file,
 )
-from index.models import Article, RemoteDocument, RemoteRead, Skipped, SourceDocument
+from index.models import Article, Chunk, RemoteDocument, RemoteRead, Skipped, SourceDocument
 from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
 from index.store.base import BuildUpdate, IndexStore, PreviousBuild, Span, StoreState
 from index.store.faiss_store import FaissStore
-from index.words import WordVectors, corpus_words
+from index.words import WordVectors, most_used, updated_word_counts, word_counts
 
 log = logging.getLogger("newsbot.index")
 
@@ -236,6 +237,49 @@ def _unique_ids(articles: list[Article]) -> list[Article]:
     return unique
 
 
+def article_spans(
+    articles: Sequence[Article], chunking: ChunkSettings, previous: PreviousBuild | None
+) -> tuple[list[Chunk], list[Span]]:
+    """The chunks and sentences of `articles`, as `chunk_articles` and `split_sentences`
+    make them; an article the previous build had (same id, so the same text, and the
+    same chunk settings) keeps its spans instead of being split again."""
+    old_chunks: dict[str, list[tuple[int, int]]] = {}
+    old_sentences: dict[str, list[tuple[int, int]]] = {}
+    if previous is not None:
+        for article_id, start, end in previous.chunks:
+            old_chunks.setdefault(article_id, []).append((start, end))
+        for article_id, start, end in previous.sentences:
+            old_sentences.setdefault(article_id, []).append((start, end))
+    chunks: list[Chunk] = []
+    sentences: list[Span] = []
+    for article in articles:
+        spans, kept = old_chunks.get(article.id), old_sentences.get(article.id)
+        if spans is None or kept is None:
+            chunks.extend(chunk_article(article, chunking, first_id=len(chunks)))
+            kept = split_sentences(article.text)
+        else:
+            text = article.text
+            chunks.extend(
+                Chunk(len(chunks) + i, article.id, s, e, text[s:e])
+                for i, (s, e) in enumerate(spans)
+            )
+        sentences.extend((article.id, s, e) for s, e in kept)
+    return chunks, sentences
+
+
+def _corpus_word_counts(chunks: Sequence[Chunk], previous: PreviousBuild | None) -> Counter[str]:
+    """How many chunks use each content word: the previous build's counts updated with
+    the chunks that left and arrived, when it kept them; else counted over every chunk."""
+    if previous is None or previous.word_counts is None or not previous.chunks:
+        return word_counts(c.text for c in chunks)
+    keys = {(c.article_id, c.start, c.end) for c in chunks}
+    old = set(previous.chunks)
+    articles = previous.articles
+    removed = (articles[a].text[s:e] for a, s, e in previous.chunks if (a, s, e) not in keys)
+    added = (c.text for c in chunks if (c.article_id, c.start, c.end) not in old)
+    return updated_word_counts(previous.word_counts, removed, added)
+
+
 def _embed_spans(
     spans: list[Span],
     texts: dict[str, str],
@@ -347,8 +391,7 @@ def build_index(
                 f"{len(listed)} .txt, .md, .html, .jsonl or .pdf files and "
                 f"{len(remote.documents)} pages ({len(skipped) + len(remote.failures)} skipped)"
             )
-        chunks = chunk_articles(articles, chunking)
-        sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
+        chunks, sentences = article_spans(articles, chunking, previous)
         texts = {a.id: a.text for a in articles}
         spans = [(c.article_id, c.start, c.end) for c in chunks] + sentences
         # Chunks and sentences share one pass: a one-sentence chunk is embedded once.
@@ -358,8 +401,9 @@ def build_index(
             spans, texts, previous.vectors if previous is not None else {}, embedder, progress
         )
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+        counts = _corpus_word_counts(chunks, previous)
         words, words_embedded = _embed_words(
-            corpus_words(c.text for c in chunks),
+            most_used(counts),
             previous.words.by_word() if previous is not None else {},
             embedder,
             progress,
@@ -380,6 +424,7 @@ def build_index(
                 files=hashes,
                 skipped={s.origin: s.reason for s in skipped},
                 rebuild=rebuild,
+                word_counts=counts,
             )
         )
         progress("writing the index", 1, 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,8 @@ import numpy as np
 import Stemmer
 from numpy.typing import NDArray
 
+from index.lexical_counts import ScoreMatrix, TermCounts, bm25_arrays
+
 # Elided articles and pronouns glued to the next word by an apostrophe (l'accord, qu'il).
 _ELISION = re.compile(
     r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)['’ʼ`]", re.IGNORECASE
@@ -27,6 +28,8 @@ _FOLDED_IERE = re.compile(r"iere(s?)$")
 # Ligatures users type as two letters: "coeur" must find "cœur".
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 # Interrogatives carry no topic: dropped from queries, kept in documents.
+K1, B = 1.2, 0.75  # bm25s's defaults but k1 (Lucene's 1.2)
+COUNTS_FILE = "counts.npy"  # each score's term count, for the next build
 QUESTION_WORDS = frozenset(
     "qui quoi quand ou comment combien quel quelle quels quelles lequel laquelle lesquels "
     "what who whom whose when where why how which much many est-ce".split()
@@ -105,20 +108,83 @@ class LexicalMatch:
 
 
 class LexicalIndex:
-    """BM25 over analysed chunk texts, stored as numpy arrays and JSON (no pickle)."""
+    """BM25 over analysed chunk texts, stored as numpy arrays and JSON (no pickle).
 
-    def __init__(self, model: bm25s.BM25) -> None:
+    Beside bm25s's files, the folder keeps each chunk's term counts (`counts.npy`, one
+    per score), so that the next build analyses only the chunks it did not have
+    (`updated`); serving never reads them."""
+
+    def __init__(
+        self, model: bm25s.BM25, counts: NDArray[np.int32] | None = None, folder: Path | None = None
+    ) -> None:
         self._model = model
+        self._counts = counts
+        self._folder = folder
 
     @classmethod
     def build(cls, texts: Iterable[str]) -> LexicalIndex:
-        corpus = [analyze(t) or [""] for t in texts]
-        # bm25s logs every build at DEBUG through its own handler; keep the CLI quiet.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        model = bm25s.BM25(k1=1.2, b=0.75)
-        if corpus:
-            model.index(corpus, show_progress=False)
-        return cls(model)
+        return cls.from_counts(TermCounts.of_tokens(analyze(t) or [""] for t in texts))
+
+    @classmethod
+    def from_counts(cls, counts: TermCounts) -> LexicalIndex:
+        """The index bm25s would build over these chunks' tokens (index/lexical_counts.py)."""
+        model = bm25s.BM25(k1=K1, b=B)
+        if counts.size == 0:
+            return cls(model)
+        matrix = bm25_arrays(counts, K1, B)
+        vocabulary = {term: i for i, term in enumerate(matrix.vocabulary)}
+        # What bm25s.BM25.index sets: an empty token after the last column when no chunk
+        # was empty, the token ids, and no non-occurrence array (lucene scoring).
+        vocabulary.setdefault("", len(vocabulary))
+        model.scores = {
+            "data": matrix.data,
+            "indices": matrix.indices,
+            "indptr": matrix.indptr,
+            "num_docs": matrix.size,
+        }
+        model.vocab_dict = vocabulary
+        model.unique_token_ids_set = set(vocabulary.values())
+        model.nonoccurrence_array = None
+        return cls(model, matrix.counts)
+
+    def term_counts(self) -> TermCounts | None:
+        """Each chunk's term counts, None when the build has none (one made before them)."""
+        counts = self._counts
+        if counts is None and self._folder is not None and self.size:
+            path = self._folder / COUNTS_FILE
+            if not path.is_file():
+                return None
+            counts = np.load(path, allow_pickle=False)
+        if self.size == 0:
+            return TermCounts((), *(np.zeros(0, dtype=np.int32),) * 3, size=0)
+        if counts is None:
+            return None
+        scores = self._model.scores
+        if counts.shape != scores["data"].shape:
+            raise ValueError(f"{counts.shape[0]} term counts for {scores['data'].shape[0]} scores")
+        columns = len(scores["indptr"]) - 1
+        vocabulary = sorted(self.vocabulary(), key=self.vocabulary().__getitem__)[:columns]
+        matrix = ScoreMatrix(
+            tuple(vocabulary),
+            scores["data"],
+            np.asarray(scores["indices"], dtype=np.int32),
+            np.asarray(scores["indptr"], dtype=np.int64),
+            np.asarray(counts, dtype=np.int32),
+            self.size,
+        )
+        return matrix.term_counts()
+
+    def updated(self, previous_rows: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
+        """The index of a new list of chunks (`texts`): chunk i has the text of row
+        `previous_rows[i]` of this index, or is new where that is -1. Only the new chunks
+        are analysed; the scores are those of `build(texts)`."""
+        previous = self.term_counts()
+        if previous is None:
+            return LexicalIndex.build(texts)
+        fresh = TermCounts.of_tokens(
+            analyze(texts[i]) or [""] for i, row in enumerate(previous_rows) if row < 0
+        )
+        return LexicalIndex.from_counts(previous.reordered(previous_rows, fresh))
 
     @property
     def size(self) -> int:
@@ -162,6 +228,12 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.size:
             self._model.save(str(folder), allow_pickle=False, show_progress=False)
+            counts = self._counts
+            if counts is None and self._folder is not None:
+                path = self._folder / COUNTS_FILE
+                counts = np.load(path, allow_pickle=False) if path.is_file() else None
+            if counts is not None:
+                np.save(folder / COUNTS_FILE, counts, allow_pickle=False)
         (folder / "lexical.json").write_text(json.dumps({"num_docs": self.size}))
 
     @classmethod
@@ -170,4 +242,4 @@ class LexicalIndex:
         if not meta.get("num_docs"):
             return cls.build([])
         model = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False)
-        return cls(model)
+        return cls(model, folder=folder)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,8 +38,28 @@ def content_words(text: str) -> list[str]:
 
 def corpus_words(texts: Iterable[str], limit: int = MAX_WORDS) -> list[str]:
     """The distinct content words of `texts`, the `limit` used in most texts, sorted."""
-    used = Counter(word for text in texts for word in set(content_words(text)))
-    kept = sorted(used, key=lambda w: (-used[w], w))[:limit]
+    return most_used(word_counts(texts), limit)
+
+
+def word_counts(texts: Iterable[str]) -> Counter[str]:
+    """How many of `texts` use each content word."""
+    return Counter(word for text in texts for word in set(content_words(text)))
+
+
+def updated_word_counts(
+    previous: Mapping[str, int], removed: Iterable[str], added: Iterable[str]
+) -> Counter[str]:
+    """`word_counts` of a corpus that lost the texts `removed` and gained `added`, from
+    the previous corpus's counts: the same numbers, counting only the texts that moved."""
+    counts = Counter(previous)
+    counts.subtract(word_counts(removed))
+    counts.update(word_counts(added))
+    return +counts  # words no text uses any more are dropped
+
+
+def most_used(counts: Mapping[str, int], limit: int = MAX_WORDS) -> list[str]:
+    """The `limit` words used in most texts (ties by spelling), sorted."""
+    kept = sorted(counts, key=lambda w: (-counts[w], w))[:limit]
     return sorted(kept)
 
 

@@ -51,6 +51,12 @@ class PreviousBuild:
     articles: dict[str, Article]
     vectors: dict[Span, Vector]  # chunk and sentence vectors
     words: WordVectors
+    # What a store may also hand on, so that unchanged articles are not split and counted
+    # again: the spans of its chunks and sentences (empty when it does not say) and how
+    # many chunks use each content word (index/words.py; None when not kept).
+    chunks: Sequence[Span] = ()
+    sentences: Sequence[Span] = ()
+    word_counts: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class BuildUpdate:
     files: dict[str, str]
     skipped: dict[str, str]
     rebuild: bool = False  # everything re-embedded: a store rewrites every row
+    word_counts: Mapping[str, int] | None = None  # chunks using each content word
 
 
 class LexicalStats(Protocol):

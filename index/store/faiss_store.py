@@ -32,9 +32,11 @@ from index.store.faiss import (
     current_build_id,
     load_index,
     read_manifest,
+    read_word_counts,
     write_build,
 )
 from index.store.slots import updated_index
+from index.store.spans import ChunkTable, SpanTable, chunk_rows_of_sentences
 from index.words import WordVectors
 
 log = logging.getLogger("newsbot.index")
@@ -61,9 +63,9 @@ def update_of(index: LoadedIndex) -> BuildUpdate:
     m = index.manifest
     return BuildUpdate(
         articles=list(index.articles.values()),
-        chunks=index.chunks,
+        chunks=list(index.chunks),
         vectors=index.vectors(),
-        sentences=index.sentences,
+        sentences=list(index.sentences),
         sentence_vectors=index.sentence_vectors,
         words=index.words,
         embedder=m.embedder,
@@ -82,6 +84,10 @@ class FaissStore:
         self.index_dir = index_dir
         # The build `previous()` loaded, whose HNSW graphs `write()` updates in place.
         self._loaded: LoadedIndex | None = None
+        # Under the build lock, the build whose checksums `state()` just verified: no build
+        # can change it before `previous()` loads it, so its files are read once, not twice.
+        self._locked = False
+        self._checked: str | None = None
 
     @property
     def location(self) -> str:
@@ -97,11 +103,16 @@ class FaissStore:
             check_files(self.index_dir, manifest)
         except (IndexMissingError, IndexCorruptError):
             return None
+        if self._locked:
+            self._checked = manifest.build_id
         return state_of(manifest)
 
     def previous(self, embedder: str, dimension: int) -> PreviousBuild | None:
         try:
-            loaded = load_index(self.index_dir, embedder=embedder, dimension=dimension)
+            checked = self._checked if self._locked else None
+            loaded = load_index(
+                self.index_dir, embedder=embedder, dimension=dimension, checked=checked
+            )
         except IndexMissingError:
             return None
         except IndexCorruptError as exc:
@@ -109,14 +120,28 @@ class FaissStore:
             return None
         self._loaded = loaded
         chunk_vectors = loaded.vectors()
-        vectors = {(c.article_id, c.start, c.end): chunk_vectors[c.id] for c in loaded.chunks}
-        vectors.update(zip(loaded.sentences, loaded.sentence_vectors, strict=True))
-        return PreviousBuild(state_of(loaded.manifest), loaded.articles, vectors, loaded.words)
+        chunks = chunk_spans(loaded.chunks)
+        sentences = list(loaded.sentences)
+        vectors = dict(zip(chunks, chunk_vectors, strict=True))
+        vectors.update(zip(sentences, loaded.sentence_vectors, strict=True))
+        return PreviousBuild(
+            state_of(loaded.manifest),
+            loaded.articles,
+            vectors,
+            loaded.words,
+            chunks=chunks,
+            sentences=sentences,
+            word_counts=read_word_counts(self.index_dir, loaded.manifest),
+        )
 
     @contextmanager
     def lock(self) -> Iterator[None]:
         with build_lock(self.index_dir):
-            yield
+            self._locked, self._checked = True, None
+            try:
+                yield
+            finally:
+                self._locked, self._checked = False, None
 
     def write(self, update: BuildUpdate) -> str:
         base = None if update.rebuild else self._loaded
@@ -126,7 +151,7 @@ class FaissStore:
             articles=update.articles,
             chunks=update.chunks,
             dense=dense,
-            lexical=LexicalIndex.build(c.text for c in update.chunks),
+            lexical=updated_lexical(base, update.chunks),
             sentences=update.sentences,
             sentence_vectors=update.sentence_vectors,
             embedder=update.embedder,
@@ -137,6 +162,7 @@ class FaissStore:
             skipped=update.skipped,
             words=update.words,
             sentence_index=sentence_index,
+            word_counts=update.word_counts,
         )
         self._loaded = None
         return manifest.build_id
@@ -150,8 +176,16 @@ class FaissReader:
 
     def __init__(self, index: LoadedIndex) -> None:
         self.index = index
-        self._sentence_chunk = chunk_of_sentences(index.chunks, index.sentences)
-        self._sentence_rows = {span: row for row, span in enumerate(index.sentences)}
+        chunks, sentences = index.chunks, index.sentences
+        if isinstance(chunks, ChunkTable) and isinstance(sentences, SpanTable):
+            # numpy rows and a sorted lookup: a dict of 480k spans cost ~70 MB at 100k chunks
+            owners = chunk_rows_of_sentences(chunks.spans, sentences)
+            self._sentences: SpanTable = sentences
+        else:
+            ids = list(index.articles)
+            owners = np.asarray(chunk_of_sentences(list(chunks), list(sentences)), np.int64)
+            self._sentences = SpanTable.of(sentences, ids)
+        self._sentence_chunk = owners  # row of the chunk holding each sentence
 
     @property
     def build_id(self) -> str:
@@ -184,7 +218,7 @@ class FaissReader:
             dense = _top(self.index.dense, vector, n)
             ranked: dict[int, float] = {}
             for row, score in _top(self.index.sentence_index, vector, n * 3):
-                ranked.setdefault(self._sentence_chunk[row], score)
+                ranked.setdefault(int(self._sentence_chunk[row]), score)
             sentences = list(ranked.items())
         lexical: Ranked = []
         if query is not None:
@@ -197,13 +231,13 @@ class FaissReader:
     def sentence_vectors(self, spans: Sequence[Span]) -> dict[Span, Vector]:
         found: dict[Span, Vector] = {}
         for span in spans:
-            row = self._sentence_rows.get(span)
+            row = self._sentences.row_of(span)
             if row is not None:
                 found[span] = self.index.sentence_index.reconstruct(row)
         return found
 
     def all_chunks(self) -> list[Chunk]:
-        return self.index.chunks
+        return list(self.index.chunks)
 
 
 def updated_indexes(previous: LoadedIndex | None, update: BuildUpdate) -> tuple[Any, Any]:
@@ -214,17 +248,35 @@ def updated_indexes(previous: LoadedIndex | None, update: BuildUpdate) -> tuple[
             build_dense_index(update.vectors),
             build_dense_index(update.sentence_vectors, quantized=True),
         )
-    old_chunks = [(c.article_id, c.start, c.end) for c in previous.chunks]
+    old_chunks = chunk_spans(previous.chunks)
     keys = [(c.article_id, c.start, c.end) for c in update.chunks]
     dense = updated_index(previous.dense, old_chunks, keys, update.vectors, build_dense_index)
     sentence_index = updated_index(
         previous.sentence_index,
-        previous.sentences,
+        list(previous.sentences),
         update.sentences,
         update.sentence_vectors,
         lambda v: build_dense_index(v, quantized=True),
     )
     return dense, sentence_index
+
+
+def updated_lexical(previous: LoadedIndex | None, chunks: Sequence[Chunk]) -> LexicalIndex:
+    """BM25 over `chunks`: the previous build's term counts reused for the chunks it had
+    (only new chunks are analysed), else built from every text; the same scores either way."""
+    texts = [c.text for c in chunks]
+    if previous is None:
+        return LexicalIndex.build(texts)
+    rows = {span: row for row, span in enumerate(chunk_spans(previous.chunks))}
+    reused = [rows.get((c.article_id, c.start, c.end), -1) for c in chunks]
+    return previous.lexical.updated(reused, texts)
+
+
+def chunk_spans(chunks: Sequence[Chunk]) -> list[Span]:
+    """`(article id, start, end)` of each chunk, without slicing a loaded build's texts."""
+    if isinstance(chunks, ChunkTable):
+        return list(chunks.spans)
+    return [(c.article_id, c.start, c.end) for c in chunks]
 
 
 def _top(index: object, vector: Vector, n: int) -> Ranked:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.words import WordVectors, content_words, corpus_words
+from index.words import (
+    WordVectors,
+    content_words,
+    corpus_words,
+    most_used,
+    updated_word_counts,
+    word_counts,
+)
 
 
 def test_content_words_drop_stopwords_wh_words_digits_and_short_words() -> None:
@@ -18,6 +25,15 @@ def test_corpus_words_keep_the_most_used_and_are_sorted() -> None:
     assert corpus_words(texts) == ["accord", "munitions", "signé", "traité"]
     # Three texts use "traité", two "accord", one each of the others.
     assert corpus_words(texts, limit=2) == ["accord", "traité"]
+
+
+def test_updated_counts_equal_counts_of_the_new_corpus() -> None:
+    before = ["Le traité est signé.", "Un traité, un accord.", "Les munitions livrées."]
+    after = ["Le traité est signé.", "Un nouvel accord signé.", "Accord sur les munitions."]
+    counts = updated_word_counts(word_counts(before), before[1:], after[1:])
+    assert counts == word_counts(after)
+    assert "livrées" not in counts  # a word no text uses any more is gone
+    assert most_used(counts, 2) == corpus_words(after, limit=2) == ["accord", "signé"]
 
 
 def test_word_vectors_find_the_nearest_word() -> None:

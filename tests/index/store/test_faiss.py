@@ -12,6 +12,7 @@ import pytest
 
 from index.embed import VectorEmbeddings
 from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError, NewsbotError
+from index.store import faiss as store_module
 from index.store.faiss import (
     FORMAT_VERSION,
     LoadedIndex,
@@ -20,6 +21,7 @@ from index.store.faiss import (
     load_index,
     read_manifest,
 )
+from index.store.faiss_store import FaissStore
 
 pytestmark = pytest.mark.slow  # every test here reads the real seed index
 
@@ -289,9 +291,14 @@ def test_one_flipped_byte_in_any_index_file_is_detected(
     seed_index_copy: Path, tmp_path: Path, embedder: VectorEmbeddings
 ) -> None:
     names = sorted(read_manifest(seed_index_copy).file_sizes)
-    assert {"articles.jsonl", "words.npy", "dense.faiss", "lexical/data.csc.index.npy"} <= set(
-        names
-    )
+    assert {
+        "articles.jsonl",
+        "words.npy",
+        "dense.faiss",
+        "lexical/data.csc.index.npy",
+        "lexical/counts.npy",
+        "word_counts.json",
+    } <= set(names)
     undetected = []
     for name in names:
         for offset in (0, 137, -1):  # the start, the middle of a record, the last byte
@@ -325,3 +332,27 @@ def test_a_build_killed_before_the_pointer_switch_is_removed_by_the_next_run(
 
     assert not orphan.exists()
     assert live.is_dir() and older.is_dir()
+
+
+def test_a_build_hashes_the_live_files_once_under_the_lock(
+    seed_index_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str] = []
+    real = store_module._sha256
+
+    def spy(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(store_module, "_sha256", spy)
+    manifest = read_manifest(seed_index_copy)
+    folder = FaissStore(seed_index_copy)
+    with folder.lock():
+        assert folder.state() is not None
+        once = len(hashed)
+        assert once == len(manifest.file_hashes)
+        assert folder.previous(manifest.embedder, manifest.dimension) is not None
+        assert len(hashed) == once  # state() just checked them, nothing could change them
+    hashed.clear()
+    assert folder.previous(manifest.embedder, manifest.dimension) is not None
+    assert len(hashed) == once  # outside the lock, loading checks them again
