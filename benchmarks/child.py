@@ -11,13 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import quality, scenarios_ours, scenarios_stock
+from benchmarks import quality, scenarios_ours, scenarios_postgres, scenarios_stock
 
 SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "ours.small_build": scenarios_ours.small_build,
     "ours.synthetic_build": scenarios_ours.synthetic_build,
     "ours.reindex": scenarios_ours.reindex,
     "ours.serve": scenarios_ours.serve,
+    "postgres.synthetic_build": scenarios_postgres.synthetic_build,
+    "postgres.serve": scenarios_postgres.serve,
+    "postgres.reindex": scenarios_postgres.reindex,
     "stock.small_build": scenarios_stock.small_build,
     "stock.synthetic_build": scenarios_stock.synthetic_build,
     "stock.serve": scenarios_stock.serve,

@@ -2,6 +2,11 @@
 
 .venv/bin/python -m benchmarks.run            # reuse the caches in benchmarks/.work
 .venv/bin/python -m benchmarks.run --fresh    # empty benchmarks/.work first (slow)
+.venv/bin/python -m benchmarks.run --only postgres --postgres-scales 100000 \
+    --output /tmp/pg.md                        # the PostgreSQL scenarios alone
+
+The PostgreSQL scenarios run against a server this run starts on 127.0.0.1 from the
+pgserver wheel (tests/pg_server.py), in benchmarks/.work/postgres, stopped at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +37,19 @@ CACHED_SCALES = (1_000_000,)  # builds kept between runs while their inputs are 
 STOCK_LEXICAL_MAX = 100_000  # rank_bm25 above this is extrapolated, not run
 QUERIES = 40
 TIMEOUT_S = 2_400.0
+PG_SCALES = (100_000, 1_000_000)
+PG_SMOKE_SCALE = 2_000
+# The benchmark's server: room for the 100k-chunk tables and an in-memory HNSW build
+# (pgvector builds in parallel when the graph fits in maintenance_work_mem). fsync off:
+# a throw-away database; a production server keeps it on (ingest figures are optimistic
+# by the WAL flushes).
+PG_SETTINGS = {
+    "shared_buffers": "2GB",
+    "maintenance_work_mem": "2GB",
+    "max_parallel_maintenance_workers": "2",
+    "work_mem": "64MB",
+    "max_wal_size": "8GB",
+}
 
 
 def latency_queries() -> list[str]:
@@ -56,13 +74,14 @@ class Runner:
     """Runs scenarios in order and keeps what they report, keyed by a short name; the
     report is rewritten after each one, so an interrupted run still leaves its figures."""
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, work: Path = WORK_DIR) -> None:
         self.runs: dict[str, dict[str, Any]] = {}
         self.output = output
+        self.work = work  # results/ and results.json (a smoke run keeps its own)
         self.started = time.perf_counter()
 
     def run(self, name: str, scenario: str, **params: Any) -> ScenarioRun:
-        outcome = run_scenario(name, scenario, params, WORK_DIR, TIMEOUT_S)
+        outcome = run_scenario(name, scenario, params, self.work, TIMEOUT_S)
         self.runs[name] = asdict(outcome)
         self.write()
         return outcome
@@ -76,7 +95,7 @@ class Runner:
             "queries": QUERIES,
             "runs": self.runs,
         }
-        (WORK_DIR / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        (self.work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         write_report(results, self.output)
 
     def cached_build(self, name: str, count: int, **params: Any) -> None:
@@ -151,17 +170,71 @@ def run_all(runner: Runner, smoke: bool = False) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_postgres(runner: Runner, smoke: bool, scales: tuple[int, ...]) -> None:
+    """Ingest, serve and a 1 % change on PostgreSQL, against a server started here."""
+    from tests.pg_server import start_server
+
+    w = WORK_DIR / "smoke" if smoke else WORK_DIR
+    if not (WORK_DIR / "base_chunks.json").exists():
+        raise SystemExit("benchmarks/.work has no base chunks: run the whole benchmark once")
+    folder = w / "postgres"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    server = start_server(folder, PG_SETTINGS)
+    queries = latency_queries()[: 12 if smoke else QUERIES]
+    try:
+        url, pid = server.url(), server.pid
+        for count in (PG_SMOKE_SCALE,) if smoke else scales:
+            schema = f"bench_{count}"
+            build = runner.run(f"pg-build-{count}", "postgres.synthetic_build", database_url=url,
+                               schema=schema, count=count, server_pid=pid)  # fmt: skip
+            if build.error is None:
+                runner.run(f"pg-serve-{count}", "postgres.serve", database_url=url,
+                           schema=schema, queries=queries, server_pid=pid)  # fmt: skip
+            _drop(url, schema)
+        runner.run(
+            "pg-reindex-100k",
+            "postgres.reindex",
+            database_url=url,
+            schema="bench_reindex",
+            corpus_dir=str(w / "corpus-pg-100k"),
+            articles=300 if smoke else REINDEX_ARTICLES,
+            edit_fraction=EDIT_FRACTION,
+            server_pid=pid,
+        )
+        _drop(url, "bench_reindex")
+        shutil.rmtree(w / "corpus-pg-100k", ignore_errors=True)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _drop(url: str, schema: str) -> None:
+    from benchmarks.scenarios_postgres import drop_schema
+
+    drop_schema(url, schema)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--fresh", action="store_true", help="empty benchmarks/.work first")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the code")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--only", choices=("all", "postgres"), default="all",
+                        help="postgres: only the PostgreSQL scenarios")  # fmt: skip
+    parser.add_argument("--postgres-scales", default=",".join(map(str, PG_SCALES)),
+                        help="chunk counts of the PostgreSQL ingest and serve runs")  # fmt: skip
     args = parser.parse_args(argv)
+    pg_scales = tuple(int(n) for n in args.postgres_scales.split(",") if n.strip())
     if args.fresh:
         shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
-    runner = Runner(args.output)
-    run_all(runner, smoke=args.smoke)
+    work = WORK_DIR / "smoke" if args.smoke else WORK_DIR
+    work.mkdir(parents=True, exist_ok=True)
+    runner = Runner(args.output, work)
+    if args.only == "all":
+        run_all(runner, smoke=args.smoke)
+    run_postgres(runner, args.smoke, pg_scales)
     runner.write(finished=True)
     minutes = (time.perf_counter() - runner.started) / 60
     print(f"[bench] wrote {args.output} in {minutes:.1f} min", file=sys.stderr)

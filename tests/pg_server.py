@@ -49,6 +49,11 @@ class PgServer:
         secret = self.password if password is None else password
         return f"postgresql://postgres:{secret}@127.0.0.1:{self.port}/{database}"
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (first line of postmaster.pid)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def stop(self) -> None:
         _run(self.run_as, [str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "fast",
                            "-w", "stop"])  # fmt: skip
@@ -88,8 +93,9 @@ def _as_postgres_user(folder: Path) -> str | None:
     return SYSTEM_USER
 
 
-def start_server(folder: Path) -> PgServer:
-    """initdb in `folder` and start PostgreSQL on a free 127.0.0.1 port."""
+def start_server(folder: Path, settings: dict[str, str] | None = None) -> PgServer:
+    """initdb in `folder` and start PostgreSQL on a free 127.0.0.1 port; `settings`
+    override the server's (the benchmark gives it more memory than the tests)."""
     folder.mkdir(parents=True, exist_ok=True)
     run_as = _as_postgres_user(folder)
     data = folder / "data"
@@ -119,7 +125,10 @@ def start_server(folder: Path) -> PgServer:
                   "--no-sync"])  # fmt: skip
     pwfile.unlink()
     port = _free_port()
-    options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c shared_buffers=64MB"
+    chosen = {"fsync": "off", "shared_buffers": "64MB", **(settings or {})}
+    options = f"-h 127.0.0.1 -p {port} -k {folder} " + " ".join(
+        f"-c {name}={value}" for name, value in chosen.items()
+    )
     _run(run_as, [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
                   str(folder / "log"), "-w", "start"])  # fmt: skip
     return PgServer(data, port, password, run_as, binaries)

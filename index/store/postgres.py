@@ -17,17 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
 from index.models import Article
-from index.store.base import BuildUpdate, PreviousBuild, StoreState
+from index.store.base import BuildUpdate, PreviousBuild, Span, StoreState, Vector
 from index.store.postgres_reader import (
     EF_SEARCH,
+    LEXICAL_CANDIDATES,
     PostgresReader,
-    as_array,
     read_state,
     read_words,
 )
@@ -49,10 +50,20 @@ _LOCK_KEY = 0x6E657773626F74  # "newsbot"
 class PostgresStore:
     """A newsbot index in a PostgreSQL database with pgvector (NEWSBOT_DATABASE_URL)."""
 
-    def __init__(self, url: str, *, schema: str = DEFAULT_SCHEMA, pool_size: int = 8) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str = DEFAULT_SCHEMA,
+        pool_size: int = 8,
+        ef_search: int = EF_SEARCH,
+        lexical_budget: int = LEXICAL_CANDIDATES,
+    ) -> None:
         self.url = url
         self.schema = schema
         self.pool_size = pool_size
+        self.ef_search = ef_search
+        self.lexical_budget = lexical_budget
         self._pool: ConnectionPool | None = None
         self._writer: psycopg.Connection[Any] | None = None
 
@@ -102,29 +113,23 @@ class PostgresStore:
             return read_state(conn, self.schema)
 
     def previous(self, embedder: str, dimension: int) -> PreviousBuild | None:
+        """Articles and corpus words; no stored vector is read (`KeptRows`)."""
         with self._connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             state = read_state(conn, self.schema)
             if state is None or (state.embedder, state.dimension) != (embedder, dimension):
                 return None
-            s = sql.Identifier(self.schema)
             articles = {
                 row[0]: Article(*row)
                 for row in conn.execute(
                     sql.SQL(
                         "SELECT id, title, text, source, origin, url, date, publisher "
                         "FROM {}.articles ORDER BY position"
-                    ).format(s)
+                    ).format(sql.Identifier(self.schema))
                 )
             }
-            vectors: dict[tuple[str, int, int], Any] = {}
-            for table in ("chunks", "sentences"):
-                query = sql.SQL("SELECT article_id, start_, end_, embedding FROM {}.{}").format(
-                    s, sql.Identifier(table)
-                )
-                for article_id, start, end, vector in conn.cursor(binary=True).execute(query):
-                    vectors[(article_id, start, end)] = as_array(vector)
-            return PreviousBuild(state, articles, vectors, read_words(conn, self.schema, dimension))
+            words = read_words(conn, self.schema, dimension)
+            return PreviousBuild(state, articles, KeptRows(set(articles), dimension), words)
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
@@ -177,7 +182,10 @@ class PostgresStore:
         return build_id
 
     def open_reader(self, embedder: str, dimension: int) -> PostgresReader:
-        reader = PostgresReader.load(self.pool(), self.schema, self.url)
+        reader = PostgresReader.load(
+            self.pool(), self.schema, self.url, ef_search=self.ef_search,
+            lexical_budget=self.lexical_budget,
+        )  # fmt: skip
         if (reader.state.embedder, reader.state.dimension) != (embedder, dimension):
             raise IndexCorruptError(
                 f"the index in {self.location} was built with {reader.state.embedder} "
@@ -187,9 +195,34 @@ class PostgresStore:
         return reader
 
 
+class KeptRows(dict[Span, Vector]):
+    """The previous build's vectors as an incremental build asks for them: an article
+    already stored (same content hash) keeps its rows, which `write` leaves in place
+    (postgres_write.apply_update copies in only the articles it does not hold), so its
+    spans get a placeholder instead of their stored vectors, and reading the vectors
+    back (0.8 GB at 100k chunks) is skipped. Spans of other articles are absent: they
+    are new text, to embed."""
+
+    def __init__(self, stored: set[str], dimension: int) -> None:
+        super().__init__()
+        self.stored = stored
+        self.placeholder = np.zeros(dimension, dtype=np.float32)
+        self.placeholder.flags.writeable = False
+
+    def get(self, span: Span, default: Any = None) -> Any:  # type: ignore[override]
+        return self.placeholder if span[0] in self.stored else default
+
+    def __contains__(self, span: object) -> bool:
+        return isinstance(span, tuple) and span[0] in self.stored
+
+    def __getitem__(self, span: Span) -> Vector:
+        if span[0] not in self.stored:
+            raise KeyError(span)
+        return self.placeholder
+
+
 def configure_reader(conn: psycopg.Connection[Any]) -> None:
-    """Each pooled connection: pgvector's types, and how many candidates HNSW weighs."""
+    """Each pooled connection: pgvector's types (ef_search is set per query)."""
     from pgvector.psycopg import register_vector
 
     register_vector(conn)
-    conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(EF_SEARCH)))

@@ -1,17 +1,25 @@
 """Reading the PostgreSQL store: the three retrievers in SQL, one snapshot per question.
 
-Dense: HNSW over chunk and sentence vectors (inner product of unit vectors). Lexical:
-BM25 in SQL over each chunk's tsvector of index/lexical.py's French terms (elisions
-cut, accent-folded, stopwords dropped, Snowball-stemmed), candidates found through a GIN
-index, with the same formula and statistics as the FAISS store's bm25s (and, like it,
-each term's score in single precision), so that both stores rank alike. `snapshot()`
-holds one REPEATABLE READ transaction for a question, so that everything it reads comes
-from one committed state.
+Dense: HNSW over chunk and sentence vectors (inner product of unit vectors), with
+`hnsw.ef_search` set per query. Lexical: BM25 in SQL over each chunk's tsvector of
+index/lexical.py's French terms (elisions cut, accent-folded, stopwords dropped,
+Snowball-stemmed), with the same formula and statistics as the FAISS store's bm25s (and,
+like it, each term's score in single precision), so that both stores rank alike.
+
+The lexical cost is bounded (`lexical_plan`): candidates are the chunks holding the
+query's rarest terms, found through the GIN index, while those terms' document
+frequencies add up to at most `LEXICAL_CANDIDATES`; every candidate is then scored with
+the whole query. Below that many postings (every corpus of a few thousand chunks) this
+is exact BM25; above it, a chunk holding only the common terms is not a candidate, which
+changes the top n only when its best possible score (the sum of those terms' idf) beats
+the n-th candidate's (`LexicalPlan.exact`). `snapshot()` holds one REPEATABLE READ
+transaction for a question, so that everything it reads comes from one committed state.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,10 +39,15 @@ from index.store.base import Ranked, Retrieved, Span, StoreState, Vector
 from index.store.postgres_schema import redacted
 from index.words import WordVectors
 
+log = logging.getLogger(__name__)
+
 # bm25s's defaults (index/lexical.py): k1, b.
 K1, B = 1.2, 0.75
-# Candidates HNSW considers: at least every row a query asks for (3n sentences).
+# Candidates HNSW considers (hnsw.ef_search), raised per query to the rows it asks for
+# (3n sentences): pgvector returns at most ef_search rows. Measured in docs/scaling.md.
 EF_SEARCH = 200
+# Postings the lexical side reads per question, at most (see the module docstring).
+LEXICAL_CANDIDATES = 2_000
 # The open snapshot of this thread or task, with the reader that opened it: another
 # reader (another schema, or a reader opened during an ingest) keeps its own view.
 _SNAPSHOT: ContextVar[tuple[object, psycopg.Connection[Any]] | None] = ContextVar(
@@ -42,20 +55,80 @@ _SNAPSHOT: ContextVar[tuple[object, psycopg.Connection[Any]] | None] = ContextVa
 )
 
 _ARTICLE = "SELECT id, title, text, source, origin, url, date, publisher FROM {}.articles"
+# BM25 of the candidates `m`, over every query term `w` (a repeated term counts each
+# time). Each candidate's tsvector is cut to the query's terms before it is unnested
+# (setweight marks them, ts_filter keeps them): unnesting whole tsvectors cost 3/4 of
+# the time (EXPLAIN ANALYZE, docs/scaling.md).
 _LEXICAL = """
-WITH q AS (SELECT unnest(%(terms)s::text[]) AS term),
-w AS (
+WITH w AS MATERIALIZED (
     SELECT q.term, ln(1 + (st.chunk_count - l.df + 0.5) / (l.df + 0.5)) AS idf
-    FROM q JOIN {s}.lexicon l ON l.term = q.term, {s}.state st
+    FROM unnest(%(terms)s::text[]) AS q (term)
+    JOIN {s}.lexicon l ON l.term = q.term CROSS JOIN {s}.state st
 ),
-m AS (SELECT id, length, lexemes FROM {s}.chunks WHERE lexemes @@ %(query)s::tsquery)
-SELECT m.id, sum((w.idf * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * m.length / st.avgdl)))::real)
+m AS (SELECT id, length, lexemes FROM {s}.chunks WHERE lexemes @@ %(query)s::tsquery {cap}),
+a AS (SELECT total_length::float8 / greatest(chunk_count, 1) AS avgdl FROM {s}.state)
+SELECT m.id, sum((w.idf * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * m.length / a.avgdl)))::real)
 FROM m
-CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions) AS tf FROM unnest(m.lexemes)) u
+CROSS JOIN LATERAL (
+    SELECT lexeme, cardinality(positions) AS tf
+    FROM unnest(ts_filter(setweight(m.lexemes, 'A', %(distinct)s::text[]), '{{a}}'))
+) u
 JOIN w ON w.term = u.lexeme
-CROSS JOIN (SELECT total_length::float8 / greatest(chunk_count, 1) AS avgdl FROM {s}.state) st
+CROSS JOIN a
 GROUP BY m.id ORDER BY 2 DESC, m.id LIMIT %(n)s
 """
+
+
+@dataclass(frozen=True)
+class LexicalPlan:
+    """Which query terms find the lexical candidates, and what the others could add."""
+
+    seeds: list[str]  # distinct terms matched through the GIN index, rarest first
+    capped: bool  # even the rarest term is above the budget: its newest chunks only
+    bound: float  # the highest BM25 a chunk holding none of the seeds can reach
+
+    def exact(self, scores: Sequence[float], n: int) -> bool:
+        """Whether the top `n` found are the top `n` of a BM25 over every chunk."""
+        if self.capped:
+            return False
+        if self.bound == 0:
+            return True
+        return len(scores) >= n and scores[n - 1] >= self.bound
+
+
+def lexical_plan(
+    terms: Sequence[str], frequencies: Mapping[str, int], size: int, budget: int
+) -> LexicalPlan:
+    """The rarest terms while their postings add up to `budget` (at least the rarest);
+    `bound` sums the idf of the others, as often as the query repeats them (a term's
+    BM25 share is its idf times tf / (tf + k1 * norm), always below its idf)."""
+    distinct = sorted(dict.fromkeys(terms), key=lambda t: (frequencies[t], t))
+    seeds: list[str] = []
+    postings = 0
+    for term in distinct:
+        if seeds and postings + frequencies[term] > budget:
+            break
+        seeds.append(term)
+        postings += frequencies[term]
+    left = set(distinct[len(seeds) :])
+    bound = sum(bm25_idf(frequencies[t], size) for t in terms if t in left)
+    return LexicalPlan(seeds, capped=frequencies[seeds[0]] > budget, bound=bound)
+
+
+def bm25_idf(df: int, size: int) -> float:
+    """bm25s's (Lucene's) idf, as the SQL computes it."""
+    return float(np.log(1 + (size - df + 0.5) / (df + 0.5)))
+
+
+@contextmanager
+def _transaction(conn: psycopg.Connection[Any], wanted: bool) -> Iterator[None]:
+    """The open transaction (a question's snapshot), else a new one when `wanted` (for
+    SET LOCAL)."""
+    if not wanted or conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+        yield
+    else:
+        with conn.transaction():
+            yield
 
 
 def read_state(
@@ -172,9 +245,12 @@ class PostgresReader:
 
     def __init__(
         self, pool: ConnectionPool, schema: str, state: StoreState, lexicon: PgLexicon,
-        words: WordVectors,
+        words: WordVectors, *, ef_search: int = EF_SEARCH,
+        lexical_budget: int = LEXICAL_CANDIDATES,
     ) -> None:  # fmt: skip
         self.pool = pool
+        self.ef_search = ef_search
+        self.lexical_budget = lexical_budget
         self.schema = schema
         self.name = sql.Identifier(schema)
         self.state = state
@@ -182,7 +258,7 @@ class PostgresReader:
         self._words = words
 
     @classmethod
-    def load(cls, pool: ConnectionPool, schema: str, url: str) -> PostgresReader:
+    def load(cls, pool: ConnectionPool, schema: str, url: str, **knobs: int) -> PostgresReader:
         with pool.connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             state = read_state(conn, schema)
@@ -194,7 +270,7 @@ class PostgresReader:
             query = sql.SQL("SELECT term, df FROM {}.lexicon").format(sql.Identifier(schema))
             frequencies: dict[str, int] = {str(t): int(df) for t, df in conn.execute(query)}
             words = read_words(conn, schema, state.dimension)
-        return cls(pool, schema, state, PgLexicon(state.chunk_count, frequencies), words)
+        return cls(pool, schema, state, PgLexicon(state.chunk_count, frequencies), words, **knobs)
 
     @property
     def build_id(self) -> str:
@@ -254,22 +330,34 @@ class PostgresReader:
             parts += [self._nearest("d", "chunks", "id", "n"), self._nearest("s", "sentences",
                       "chunk_id", "n3")]  # fmt: skip
         terms = self._query_terms(query) if query is not None and n > 0 else []
+        plan: LexicalPlan | None = None
         if terms:
-            params.update(terms=terms, query=" | ".join(f"'{t}'" for t in dict.fromkeys(terms)))
-            params.update(k1=K1, b=B)
+            plan = lexical_plan(terms, self._lexicon.frequencies, self._lexicon.size,
+                                self.lexical_budget)  # fmt: skip
+            params.update(terms=terms, distinct=list(dict.fromkeys(terms)),
+                          query=" | ".join(f"'{t}'" for t in plan.seeds))  # fmt: skip
+            params.update(k1=K1, b=B, cap=self.lexical_budget)
+            cap = sql.SQL("ORDER BY id DESC LIMIT %(cap)s" if plan.capped else "")
             parts.append(sql.SQL("SELECT 'l', * FROM ({}) AS l").format(
-                sql.SQL(_LEXICAL).format(s=self.name)))  # type: ignore[arg-type]  # fmt: skip
+                sql.SQL(_LEXICAL).format(s=self.name, cap=cap)))  # type: ignore[arg-type]  # fmt: skip
         lists: dict[str, Ranked] = {"d": [], "s": [], "l": []}
         if parts:
             statement = sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(p) for p in parts)
-            with self.connection() as conn:
+            with self.connection() as conn, _transaction(conn, vector is not None):
+                if vector is not None:
+                    # For this question only; HNSW returns at most ef_search rows.
+                    ef = sql.Literal(max(self.ef_search, 3 * n))
+                    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(ef))
                 # Each part comes out in its own ORDER BY's order (Append keeps it).
                 for kind, chunk_id, score in conn.execute(statement, params):
                     lists[kind].append((int(chunk_id), float(score)))
         ranked: dict[int, float] = {}
         for chunk_id, score in lists["s"]:
             ranked.setdefault(chunk_id, score)
-        return Retrieved(lists["d"], list(ranked.items()), [r for r in lists["l"] if r[1] > 0])
+        lexical = [r for r in lists["l"] if r[1] > 0]
+        if plan is not None and not plan.exact([s for _, s in lexical], n):
+            log.debug("lexical list bounded (seed terms %s of %s)", plan.seeds, terms)
+        return Retrieved(lists["d"], list(ranked.items()), lexical)
 
     def _nearest(self, kind: str, table: str, key: str, limit: str) -> sql.Composable:
         return sql.SQL(

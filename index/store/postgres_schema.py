@@ -160,6 +160,7 @@ def check_version(version: int | None, url: str, *, reading: bool) -> None:
 
 
 MIN_PGVECTOR = (0, 5)  # HNSW indexes
+MIN_BUILD_MEMORY_KB = 256 * 1024  # maintenance_work_mem for an HNSW build, at least
 
 
 def require_pgvector(conn: psycopg.Connection[Any], url: str) -> None:
@@ -237,7 +238,14 @@ def drop_vector_indexes(conn: psycopg.Connection[Any], schema: str) -> None:
 def create_vector_indexes(conn: psycopg.Connection[Any], schema: str) -> None:
     """HNSW over inner product (the vectors are unit length: it is the cosine)."""
     name = sql.Identifier(schema)
-    conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    # pgvector builds a graph that fits in maintenance_work_mem in memory (and in
+    # parallel); past it, row by row on disk, many times slower. A server configured
+    # with more keeps its own setting.
+    row = conn.execute(
+        "SELECT setting::bigint FROM pg_settings WHERE name = 'maintenance_work_mem'"
+    ).fetchone()
+    if row is None or int(row[0]) < MIN_BUILD_MEMORY_KB:
+        conn.execute(f"SET LOCAL maintenance_work_mem = '{MIN_BUILD_MEMORY_KB}kB'")
     for table in ("chunks", "sentences"):
         conn.execute(
             sql.SQL(

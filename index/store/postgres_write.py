@@ -92,6 +92,11 @@ def apply_update(
     _replace_words(conn, schema, update)
     if empty:
         create_vector_indexes(conn, schema)
+    if empty or len(added) > len(existing) // 10:
+        # The planner's statistics: without them, after a bulk load it guesses, and
+        # reads every chunk instead of the GIN index's few (autovacuum comes later).
+        for table in ("articles", "chunks", "sentences", "lexicon", "state"):
+            conn.execute(sql.SQL("ANALYZE {}.{}").format(s, sql.Identifier(table)))
     conn.execute(
         sql.SQL(
             "INSERT INTO {s}.state (build_id, embedder, dimension, chunk_size, chunk_overlap, "

@@ -9,16 +9,24 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
+from pgvector.psycopg import register_vector
 
+from index.build import build_index
+from index.chunk import ChunkSettings
 from index.embed import VectorEmbeddings
 from index.errors import DatabaseError, IndexBusyError, IndexMissingError
+from index.lexical import LexicalIndex
+from index.search import HybridSearcher
 from index.store.faiss import LoadedIndex
+from index.store.faiss_store import update_of
 from index.store.postgres import PostgresStore
-from index.store.postgres_schema import SCHEMA_VERSION
+from index.store.postgres_reader import bm25_idf, lexical_plan
+from index.store.postgres_schema import SCHEMA_VERSION, create_vector_indexes
 from index.store.postgres_write import tsvector_literal
-from tests.index.store.test_stores import update_from
+from tests.index.store.test_stores import write_sources
 from tests.pg_server import PgServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,7 +81,7 @@ def test_a_newer_schema_is_refused_and_nothing_written(
 ) -> None:
     store = PostgresStore(database_url)
     with store.lock():
-        build = store.write(update_from(seed_index))
+        build = store.write(update_of(seed_index))
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("INSERT INTO newsbot.schema_version (version) VALUES (%s)", (99,))
     newer = PostgresStore(database_url)
@@ -103,9 +111,9 @@ import os, signal, sys
 from index.store.faiss import load_index
 from index.store.postgres import PostgresStore
 from index.store.postgres_write import apply_update
-from tests.index.store.test_stores import update_from
+from index.store.faiss_store import update_of
 
-update = update_from(load_index(__import__("pathlib").Path(sys.argv[2])))
+update = update_of(load_index(__import__("pathlib").Path(sys.argv[2])))
 store = PostgresStore(sys.argv[1])
 with store.lock():
     with store._writer.transaction():
@@ -119,7 +127,7 @@ def test_an_indexer_killed_before_its_commit_leaves_the_previous_state(
     seed_index: LoadedIndex, seed_index_dir: Path, embedder: VectorEmbeddings, database_url: str
 ) -> None:
     store = PostgresStore(database_url)
-    full = update_from(seed_index)
+    full = update_of(seed_index)
     ids = {a.id for a in full.articles[:2]}
     chunks = [c for c in full.chunks if c.article_id in ids]
     rows = [i for i, span in enumerate(full.sentences) if span[0] in ids]
@@ -145,5 +153,164 @@ def test_an_indexer_killed_before_its_commit_leaves_the_previous_state(
     reader = store.open_reader(embedder.name, embedder.dimension)
     assert len(reader.articles) == 2 and len(reader.all_chunks()) == len(few.chunks)
     with store.lock():  # the advisory lock died with the process
-        assert store.write(update_from(seed_index)) != build
+        assert store.write(update_of(seed_index)) != build
     store.close()
+
+
+def test_lexical_plan_takes_the_rarest_terms_within_the_budget() -> None:
+    frequencies = {"rare": 2, "mid": 5, "common": 900}
+    plan = lexical_plan(["common", "rare", "mid", "common"], frequencies, 1000, budget=10)
+    assert plan.seeds == ["rare", "mid"] and not plan.capped
+    # "common" is left out twice, as often as the query repeats it.
+    assert plan.bound == pytest.approx(2 * bm25_idf(900, 1000))
+    assert plan.exact([9.0, 8.0], 2) and not plan.exact([9.0, 0.1], 2)
+    assert not plan.exact([9.0], 2)  # fewer found than asked: a skipped chunk may follow
+    everything = lexical_plan(["common", "rare"], frequencies, 1000, budget=1000)
+    assert everything.seeds == ["rare", "common"] and everything.bound == 0
+    assert everything.exact([], 5)
+    capped = lexical_plan(["common"], frequencies, 1000, budget=10)
+    assert capped.seeds == ["common"] and capped.capped and not capped.exact([9.0], 1)
+
+
+COMMON = "Le tramway de la ville circule"
+BOUNDED = {
+    **{f"t{i:02d}.txt": f"{COMMON} dans le quartier numéro {i}." for i in range(12)},
+    "gare1.txt": f"{COMMON} jusqu'à la gare centrale.",
+    "gare2.txt": f"{COMMON} vers la gare du nord, puis la gare de l'est.",
+}
+
+
+def _bounded_store(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path, budget: int
+) -> tuple[PostgresStore, HybridSearcher]:
+    sources = write_sources(tmp_path / "src", BOUNDED)
+    store = PostgresStore(database_url, lexical_budget=budget)
+    build_index(sources, store, embedder, ChunkSettings())
+    return store, HybridSearcher(store.open_reader(embedder.name, embedder.dimension), embedder)
+
+
+def test_a_bounded_lexical_search_scores_its_candidates_with_the_whole_query(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path
+) -> None:
+    # Budget 3: "gare" (2 chunks) finds the candidates, "tramway" (14) does not, but
+    # still counts in their scores.
+    store, searcher = _bounded_store(database_url, embedder, tmp_path, budget=3)
+    exact = LexicalIndex.build(c.text for c in searcher.chunks)
+    by_text = {c.id: c.text for c in searcher.chunks}
+    order = [c.id for c in searcher.chunks]
+    expected = exact.search("tramway gare", 10)
+    found = searcher.lexical_search("tramway gare", 2)
+    assert len(found) == 2
+    assert [by_text[row] for row, _ in found] == [by_text[order[m.row]] for m in expected[:2]]
+    for (_, score), match in zip(found, expected, strict=False):
+        assert score == pytest.approx(match.score, rel=1e-4)  # both terms scored
+    plan = lexical_plan(["tramway", "gar"], searcher.lexical.vocabulary(), 14, 3)
+    assert plan.seeds == ["gar"] and plan.exact([s for _, s in found], 2)
+    # Asked for 10: only the 2 candidates come back, where full BM25 has 14 (the bound).
+    assert len(searcher.lexical_search("tramway gare", 10)) == 2 < len(expected)
+    store.close()
+
+
+def test_a_term_above_the_budget_alone_reads_its_newest_chunks_only(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path
+) -> None:
+    store, searcher = _bounded_store(database_url, embedder, tmp_path, budget=4)
+    found = searcher.lexical_search("tramway", 10)
+    newest = sorted(c.id for c in searcher.chunks)[-4:]
+    assert sorted(row for row, _ in found) == newest
+    store.close()
+    unbounded = PostgresStore(database_url, lexical_budget=100)
+    reader = unbounded.open_reader(embedder.name, embedder.dimension)
+    assert len(reader.retrieve(None, "tramway", 20).lexical) == 14
+    unbounded.close()
+
+
+def test_ef_search_is_raised_per_query_to_the_rows_asked_for(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path, seed_index: LoadedIndex
+) -> None:
+    store = PostgresStore(database_url, ef_search=1)
+    with store.lock():
+        store.write(update_of(seed_index))
+    reader = store.open_reader(embedder.name, embedder.dimension)
+    vector = embedder.embed_question("Qui accompagne Poutine ?")
+    with reader.snapshot(), reader.connection() as conn:
+        # A table this small would be read in full; make the HNSW indexes answer.
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = conn.execute(
+            "EXPLAIN SELECT id FROM newsbot.chunks ORDER BY embedding <#> %s LIMIT 5",
+            (vector,),
+        ).fetchall()
+        assert "chunks_embedding" in " ".join(r[0] for r in plan)
+        retrieved = reader.retrieve(vector, None, 5)
+        shown = conn.execute("SHOW hnsw.ef_search").fetchone()
+    assert len(retrieved.dense) == 5  # with ef_search 1, HNSW would return 1 row
+    assert len(retrieved.sentences) >= 5
+    assert shown == ("15",)  # 3n, for the 15 sentences asked for, in this transaction
+    with store.pool().connection() as conn:
+        assert conn.execute("SHOW hnsw.ef_search").fetchone() == ("40",)  # not the session's
+    store.close()
+
+
+def test_previous_reads_no_vector_and_unchanged_rows_keep_theirs(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path
+) -> None:
+    articles = {"a.txt": "Le port de Brest accueille des voiliers.",
+                "b.txt": "La mairie de Lyon inaugure un tramway."}  # fmt: skip
+    sources = write_sources(tmp_path / "src", articles)
+    store = PostgresStore(database_url)
+    build_index(sources, store, embedder, ChunkSettings())
+    query = (
+        "SELECT a.source, c.embedding FROM newsbot.chunks c "
+        "JOIN newsbot.articles a ON a.id = c.article_id"
+    )
+    with psycopg.connect(database_url) as conn:
+        register_vector(conn)
+        before = {r[0]: r[1].to_numpy() for r in conn.execute(query)}
+    previous = store.previous(embedder.name, embedder.dimension)
+    assert previous is not None and len(previous.vectors) == 0  # nothing read
+    kept = next(iter(previous.articles.values()))
+    assert previous.vectors.get((kept.id, 0, 5)) is not None
+    assert previous.vectors.get(("not-stored", 0, 5)) is None
+    changed = {**articles, "b.txt": "La mairie de Lyon suspend le tramway."}
+    report = build_index(write_sources(sources, changed), store, embedder, ChunkSettings())
+    assert report.embedded == 1  # only the new text
+    with psycopg.connect(database_url) as conn:
+        register_vector(conn)
+        after = {r[0]: r[1].to_numpy() for r in conn.execute(query)}
+    assert np.array_equal(after["a.txt"], before["a.txt"]) and np.any(after["a.txt"])
+    assert np.allclose(after["b.txt"], embedder.embed_passages([changed["b.txt"]])[0], atol=1e-5)
+    store.close()
+
+
+def test_a_bulk_load_leaves_the_planner_statistics(
+    seed_index: LoadedIndex, database_url: str
+) -> None:
+    store = PostgresStore(database_url)
+    with store.lock():
+        store.write(update_of(seed_index))
+    with psycopg.connect(database_url) as conn:
+        analysed = {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'newsbot'"
+            )
+        }
+    assert {"chunks", "sentences", "lexicon", "articles"} <= analysed
+    store.close()
+
+
+@pytest.mark.parametrize(("server", "expected"), [(None, "256MB"), ("1GB", "1GB")])
+def test_an_hnsw_build_gets_at_least_256mb_and_keeps_a_larger_setting(
+    database_url: str, server: str | None, expected: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        if server is not None:
+            conn.execute(f"SET maintenance_work_mem = '{server}'")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        conn.execute("CREATE SCHEMA s")
+        for table in ("chunks", "sentences"):
+            conn.execute(f"CREATE TABLE s.{table} (embedding vector(3))")
+        with conn.transaction():
+            create_vector_indexes(conn, "s")
+            shown = conn.execute("SHOW maintenance_work_mem").fetchone()
+    assert shown == (expected,)
