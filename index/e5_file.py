@@ -137,24 +137,26 @@ def _read(path: Path, parse: Callable[[_Cursor], E5Weights | None]) -> E5Weights
         ) from exc
 
 
-def _check(cur: _Cursor) -> None:
+def _header(cur: _Cursor) -> tuple[tuple[int, ...], float]:
+    """The seven sizes (hidden, layers, heads, ffn, vocab, positions, types) and eps."""
     if bytes(cur.data[:4]) != b"E5S1":
         raise ValueError("bad magic")
-    cur.at = 8
-    cur.read("7i")
-    cur.read("f")
-    cur.read("i")
+    cur.at = 8  # magic and version
+    sizes = tuple(map(int, cur.read("7i")))
+    eps = float(cur.read("f")[0])
+    cur.read("i")  # the quantisation block size, always 32
+    return sizes, eps
+
+
+def _check(cur: _Cursor) -> None:
+    _header(cur)
     _read_vocabulary(cur)
     _read_directory(cur)
 
 
 def _parse(cur: _Cursor) -> E5Weights:
-    if bytes(cur.data[:4]) != b"E5S1":
-        raise ValueError("bad magic")
-    cur.at = 8  # magic and version
-    hidden, layers, heads, ffn, vocab, max_positions, type_count = map(int, cur.read("7i"))
-    eps = float(cur.read("f")[0])
-    cur.read("i")  # the quantisation block size, always 32
+    sizes, eps = _header(cur)
+    hidden, layers, heads, ffn, vocab, max_positions, type_count = sizes
     vocabulary = _read_vocabulary(cur)
     tensors = _read_directory(cur)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.options import settings_embedder
 from bot.settings import Settings
 
 
@@ -19,15 +20,10 @@ def corpus_settings(settings: Settings, source: Path) -> Settings:
     from index.build import build_index
     from index.chunk import ChunkSettings
     from index.corpora import corpus_index_dir
-    from index.embed import load_embedder
     from index.store import open_store
 
     schema = "corpus_" + corpus_index_dir(source, Path()).name.replace("-", "_").lower()[:50]
-    embedder = load_embedder(
-        settings.embedding_model,
-        query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix,
-    )
+    embedder = settings_embedder(settings)
     store = open_store(settings.index_dir, settings.database_url, schema)
     chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
     with build_progress() as progress:
@@ -44,13 +40,8 @@ def corpus_index(settings: Settings, source: Path) -> Path:
     from bot.progress import build_progress
     from index.chunk import ChunkSettings
     from index.corpora import ensure_corpus_index
-    from index.embed import load_embedder
 
-    embedder = load_embedder(
-        settings.embedding_model,
-        query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix,
-    )
+    embedder = settings_embedder(settings)
     chunking = ChunkSettings(settings.chunk_size, settings.chunk_overlap)
     with build_progress() as progress:
         folder, report = ensure_corpus_index(

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bot.cli.options import command_settings, index_dir_option, plural
+from bot.cli.options import command_settings, index_dir_option, plural, settings_embedder
 from bot.console import print_error, print_warning, show_info_from
 from bot.preflight import require_database, require_source
 from bot.settings import Settings
@@ -52,16 +52,11 @@ def index_command(
         require_source(settings.source_dir, given=False)
     local, remote = plan_sources(sources or (str(settings.source_dir),))
     from bot.progress import build_progress
-    from index.embed import load_embedder
 
     show_info_from("newsbot")  # builds report their stages, verbose or not
     with build_progress() as progress:
         progress("loading the embedding model", 0, 1)
-        embedder = load_embedder(
-            settings.embedding_model,
-            query_prefix=settings.query_prefix,
-            passage_prefix=settings.passage_prefix,
-        )
+        embedder = settings_embedder(settings)
     if not watch:
         _index_once(settings, local, remote, embedder, rebuild=rebuild, started=started)
         return

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from bot.preflight import join_words, require_index
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from index.embed import VectorEmbeddings
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOP_K_HELP = "(default: $NEWSBOT_TOP_K, else 5)"
@@ -98,4 +101,15 @@ def require_index_of(settings: Settings, *, given: bool) -> None:
         given=given,
         database_url=settings.database_url,
         schema=settings.database_schema,
+    )
+
+
+def settings_embedder(settings: Settings) -> VectorEmbeddings:
+    """The embedding model the settings name, with their prefixes (loaded now)."""
+    from index.embed import load_embedder
+
+    return load_embedder(
+        settings.embedding_model,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
     )
