@@ -44,7 +44,8 @@ from index.lexical import analyze
 from index.search import HybridSearcher
 from index.store.base import BuildUpdate
 from index.store.postgres import PostgresStore
-from index.store.postgres_reader import PostgresReader, lexical_plan
+from index.store.postgres_lexical import lexical_plan
+from index.store.postgres_reader import PostgresReader
 from index.words import WordVectors, corpus_words
 
 

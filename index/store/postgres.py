@@ -25,9 +25,9 @@ from psycopg_pool import ConnectionPool
 from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
 from index.models import Article
 from index.store.base import BuildUpdate, PreviousBuild, Span, StoreState, Vector
+from index.store.postgres_lexical import LEXICAL_CANDIDATES
 from index.store.postgres_reader import (
     EF_SEARCH,
-    LEXICAL_CANDIDATES,
     PostgresReader,
     read_state,
     read_words,

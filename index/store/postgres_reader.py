@@ -1,18 +1,8 @@
 """Reading the PostgreSQL store: the three retrievers in SQL, one snapshot per question.
 
 Dense: HNSW over chunk and sentence vectors (inner product of unit vectors), with
-`hnsw.ef_search` set per query. Lexical: BM25 in SQL over each chunk's tsvector of
-index/lexical.py's French terms (elisions cut, accent-folded, stopwords dropped,
-Snowball-stemmed), with the same formula and statistics as the FAISS store's bm25s (and,
-like it, each term's score in single precision), so that both stores rank alike.
-
-The lexical cost is bounded (`lexical_plan`): candidates are the chunks holding the
-query's rarest terms, found through the GIN index, while those terms' document
-frequencies add up to at most `LEXICAL_CANDIDATES`; every candidate is then scored with
-the whole query. Below that many postings (every corpus of a few thousand chunks) this
-is exact BM25; above it, a chunk holding only the common terms is not a candidate, which
-changes the top n only when its best possible score (the sum of those terms' idf) beats
-the n-th candidate's (`LexicalPlan.exact`). `snapshot()` holds one REPEATABLE READ
+`hnsw.ef_search` set per query. Lexical: bounded BM25 in SQL (postgres_lexical.py).
+`snapshot()` holds one REPEATABLE READ
 transaction for a question, so that everything it reads comes from one committed state.
 """
 
@@ -23,7 +13,6 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -36,18 +25,23 @@ from index.errors import IndexMissingError
 from index.lexical import analyze
 from index.models import Article, Chunk
 from index.store.base import Ranked, Retrieved, Span, StoreState, Vector
+from index.store.postgres_lexical import (
+    K1,
+    LEXICAL_CANDIDATES,
+    LEXICAL_SQL,
+    B,
+    LexicalPlan,
+    PgLexicon,
+    lexical_plan,
+)
 from index.store.postgres_schema import redacted
 from index.words import WordVectors
 
 log = logging.getLogger(__name__)
 
-# bm25s's defaults (index/lexical.py): k1, b.
-K1, B = 1.2, 0.75
 # Candidates HNSW considers (hnsw.ef_search), raised per query to the rows it asks for
 # (3n sentences): pgvector returns at most ef_search rows. Measured in docs/scaling.md.
 EF_SEARCH = 200
-# Postings the lexical side reads per question, at most (see the module docstring).
-LEXICAL_CANDIDATES = 2_000
 # The open snapshot of this thread or task, with the reader that opened it: another
 # reader (another schema, or a reader opened during an ingest) keeps its own view.
 _SNAPSHOT: ContextVar[tuple[object, psycopg.Connection[Any]] | None] = ContextVar(
@@ -55,69 +49,6 @@ _SNAPSHOT: ContextVar[tuple[object, psycopg.Connection[Any]] | None] = ContextVa
 )
 
 _ARTICLE = "SELECT id, title, text, source, origin, url, date, publisher FROM {}.articles"
-# BM25 of the candidates `m`, over every query term `w` (a repeated term counts each
-# time). Each candidate's tsvector is cut to the query's terms before it is unnested
-# (setweight marks them, ts_filter keeps them): unnesting whole tsvectors cost 3/4 of
-# the time (EXPLAIN ANALYZE, docs/scaling.md).
-_LEXICAL = """
-WITH w AS MATERIALIZED (
-    SELECT q.term, ln(1 + (st.chunk_count - l.df + 0.5) / (l.df + 0.5)) AS idf
-    FROM unnest(%(terms)s::text[]) AS q (term)
-    JOIN {s}.lexicon l ON l.term = q.term CROSS JOIN {s}.state st
-),
-m AS (SELECT id, length, lexemes FROM {s}.chunks WHERE lexemes @@ %(query)s::tsquery {cap}),
-a AS (SELECT total_length::float8 / greatest(chunk_count, 1) AS avgdl FROM {s}.state)
-SELECT m.id, sum((w.idf * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * m.length / a.avgdl)))::real)
-FROM m
-CROSS JOIN LATERAL (
-    SELECT lexeme, cardinality(positions) AS tf
-    FROM unnest(ts_filter(setweight(m.lexemes, 'A', %(distinct)s::text[]), '{{a}}'))
-) u
-JOIN w ON w.term = u.lexeme
-CROSS JOIN a
-GROUP BY m.id ORDER BY 2 DESC, m.id LIMIT %(n)s
-"""
-
-
-@dataclass(frozen=True)
-class LexicalPlan:
-    """Which query terms find the lexical candidates, and what the others could add."""
-
-    seeds: list[str]  # distinct terms matched through the GIN index, rarest first
-    capped: bool  # even the rarest term is above the budget: its newest chunks only
-    bound: float  # the highest BM25 a chunk holding none of the seeds can reach
-
-    def exact(self, scores: Sequence[float], n: int) -> bool:
-        """Whether the top `n` found are the top `n` of a BM25 over every chunk."""
-        if self.capped:
-            return False
-        if self.bound == 0:
-            return True
-        return len(scores) >= n and scores[n - 1] >= self.bound
-
-
-def lexical_plan(
-    terms: Sequence[str], frequencies: Mapping[str, int], size: int, budget: int
-) -> LexicalPlan:
-    """The rarest terms while their postings add up to `budget` (at least the rarest);
-    `bound` sums the idf of the others, as often as the query repeats them (a term's
-    BM25 share is its idf times tf / (tf + k1 * norm), always below its idf)."""
-    distinct = sorted(dict.fromkeys(terms), key=lambda t: (frequencies[t], t))
-    seeds: list[str] = []
-    postings = 0
-    for term in distinct:
-        if seeds and postings + frequencies[term] > budget:
-            break
-        seeds.append(term)
-        postings += frequencies[term]
-    left = set(distinct[len(seeds) :])
-    bound = sum(bm25_idf(frequencies[t], size) for t in terms if t in left)
-    return LexicalPlan(seeds, capped=frequencies[seeds[0]] > budget, bound=bound)
-
-
-def bm25_idf(df: int, size: int) -> float:
-    """bm25s's (Lucene's) idf, as the SQL computes it."""
-    return float(np.log(1 + (size - df + 0.5) / (df + 0.5)))
 
 
 @contextmanager
@@ -184,24 +115,6 @@ def read_words(conn: psycopg.Connection[Any], schema: str, dimension: int) -> Wo
     for i, (_, vector) in enumerate(rows):
         matrix[i] = as_array(vector)
     return WordVectors(tuple(r[0] for r in rows), matrix)
-
-
-@dataclass(frozen=True)
-class PgLexicon:
-    """Document frequencies of every term (index/lexical.py's LexicalIndex statistics)."""
-
-    size: int
-    frequencies: dict[str, int]
-
-    def vocabulary(self) -> Mapping[str, int]:
-        return self.frequencies
-
-    def idf(self, term: str) -> float:
-        n = max(self.size, 1)
-        df = self.frequencies.get(term)
-        if df is None:
-            return float(np.log1p(n))
-        return float(np.log1p(n / max(df, 1)))
 
 
 class PgArticles(Mapping[str, Article]):
@@ -339,7 +252,7 @@ class PostgresReader:
             params.update(k1=K1, b=B, cap=self.lexical_budget)
             cap = sql.SQL("ORDER BY id DESC LIMIT %(cap)s" if plan.capped else "")
             parts.append(sql.SQL("SELECT 'l', * FROM ({}) AS l").format(
-                sql.SQL(_LEXICAL).format(s=self.name, cap=cap)))  # type: ignore[arg-type]  # fmt: skip
+                sql.SQL(LEXICAL_SQL).format(s=self.name, cap=cap)))  # type: ignore[arg-type]  # fmt: skip
         lists: dict[str, Ranked] = {"d": [], "s": [], "l": []}
         if parts:
             statement = sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(p) for p in parts)

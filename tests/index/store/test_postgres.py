@@ -23,7 +23,7 @@ from index.search import HybridSearcher
 from index.store.faiss import LoadedIndex
 from index.store.faiss_store import update_of
 from index.store.postgres import PostgresStore
-from index.store.postgres_reader import bm25_idf, lexical_plan
+from index.store.postgres_lexical import bm25_idf, lexical_plan
 from index.store.postgres_schema import SCHEMA_VERSION, create_vector_indexes
 from index.store.postgres_write import tsvector_literal
 from tests.index.store.test_stores import write_sources
