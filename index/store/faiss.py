@@ -20,14 +20,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import itertools
 import json
 import os
 import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,17 @@ import numpy as np
 from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
-from index.store.slots import SlottedIndex
-from index.store.spans import ChunkTable, SpanTable, valid_spans
+from index.store.base import Span
+from index.store.faiss_files import (
+    read_articles,
+    read_chunks,
+    read_faiss_index,
+    read_sentences,
+    read_words,
+    write_faiss_index,
+    write_json_lines,
+    write_span_lines,
+)
 from index.words import WordVectors
 
 # 2: lexical terms are accent-folded before stemming (a format-1 BM25 index would
@@ -49,8 +57,6 @@ from index.words import WordVectors
 FORMAT_VERSION = 6
 POINTER = "CURRENT"
 WORD_COUNTS = "word_counts.json"  # chunks using each content word, for the next build
-_LINES_PER_BLOCK = 8192  # JSON lines written or parsed at once
-Span = tuple[str, int, int]
 # Above this many chunks an HNSW graph answers in milliseconds where a flat scan would not.
 HNSW_THRESHOLD = 50_000
 # What write_build names builds; anything else in CURRENT (a path, garbage) is damage.
@@ -185,30 +191,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_json_lines(path: Path, rows: Any) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False))
-            out.write("\n")
-
-
-def _write_span_lines(path: Path, spans: Iterable[Span]) -> None:
-    """`[article id, start, end]` lines, byte for byte what `json.dumps` writes, but
-    with each id quoted once: a 100k build has about 600k such lines."""
-    quoted: dict[str, str] = {}
-    with open(path, "w", encoding="utf-8") as out:
-        lines: list[str] = []
-        for article_id, start, end in spans:
-            name = quoted.get(article_id)
-            if name is None:
-                name = quoted[article_id] = json.dumps(article_id, ensure_ascii=False)
-            lines.append(f"[{name}, {int(start)}, {int(end)}]\n")
-            if len(lines) >= _LINES_PER_BLOCK:
-                out.write("".join(lines))
-                lines.clear()
-        out.write("".join(lines))
-
-
 def write_build(
     index_dir: Path,
     *,
@@ -242,14 +224,14 @@ def write_build(
     tmp.mkdir()
     # vars(): an Article holds only strings and None, so dataclasses.asdict's deep copy
     # (a third of the write at 100k chunks) gives nothing more.
-    _write_json_lines(tmp / "articles.jsonl", (vars(a) for a in articles))
-    _write_span_lines(tmp / "chunks.jsonl", ((c.article_id, c.start, c.end) for c in chunks))
-    _write_index(dense, tmp / "dense.faiss")
+    write_json_lines(tmp / "articles.jsonl", (vars(a) for a in articles))
+    write_span_lines(tmp / "chunks.jsonl", ((c.article_id, c.start, c.end) for c in chunks))
+    write_faiss_index(dense, tmp / "dense.faiss")
     lexical.save(tmp / "lexical")
-    _write_span_lines(tmp / "sentences.jsonl", sentences)
+    write_span_lines(tmp / "sentences.jsonl", sentences)
     if sentence_index is None:
         sentence_index = build_dense_index(sentence_vectors, quantized=True)
-    _write_index(sentence_index, tmp / "sentences.faiss")
+    write_faiss_index(sentence_index, tmp / "sentences.faiss")
     (tmp / "words.json").write_text(json.dumps(list(words.words), ensure_ascii=False), "utf-8")
     # Half precision: a word's nearest neighbour does not need more, and it halves the file.
     np.save(tmp / "words.npy", words.vectors.astype(np.float16), allow_pickle=False)
@@ -441,13 +423,13 @@ def load_index(
     if checked != manifest.build_id:
         check_files(index_dir, manifest)
     try:
-        articles = _read_articles(folder / "articles.jsonl")
-        chunks = _read_chunks(folder / "chunks.jsonl", articles)
-        dense = _read_index(folder / "dense.faiss")
+        articles = read_articles(folder / "articles.jsonl")
+        chunks = read_chunks(folder / "chunks.jsonl", articles)
+        dense = read_faiss_index(folder / "dense.faiss")
         lexical = LexicalIndex.load(folder / "lexical")
-        sentences = _read_sentences(folder / "sentences.jsonl", articles)
-        sentence_index = _read_index(folder / "sentences.faiss")
-        words = _read_words(folder, manifest.dimension)
+        sentences = read_sentences(folder / "sentences.jsonl", articles)
+        sentence_index = read_faiss_index(folder / "sentences.faiss")
+        words = read_words(folder, manifest.dimension)
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
         raise IndexCorruptError(f"index at {folder} is damaged ({_one_line(exc)}); {hint}") from exc
     counts = (len(articles), len(chunks), dense.ntotal, lexical.size)
@@ -464,23 +446,6 @@ def load_index(
     return LoadedIndex(manifest, articles, chunks, dense, lexical, sentences, sentence_index, words)
 
 
-def _write_index(index: Any, path: Path) -> None:
-    """A FAISS index, plus its slot rows beside it when it has tombstones."""
-    if isinstance(index, SlottedIndex):
-        faiss.write_index(index.index, str(path))
-        np.save(path.with_suffix(".rows.npy"), index.rows, allow_pickle=False)
-    else:
-        faiss.write_index(index, str(path))
-
-
-def _read_index(path: Path) -> Any:
-    index = faiss.read_index(str(path))
-    rows = path.with_suffix(".rows.npy")
-    if rows.is_file():
-        return SlottedIndex(index, np.load(rows, allow_pickle=False).astype(np.int64))
-    return index
-
-
 def read_word_counts(index_dir: Path, manifest: Manifest) -> dict[str, int] | None:
     """How many chunks use each content word, None when the build did not keep it (or
     it is unreadable: the next build then counts every chunk)."""
@@ -495,52 +460,3 @@ def read_word_counts(index_dir: Path, manifest: Manifest) -> dict[str, int] | No
         isinstance(w, str) and isinstance(n, int) and n > 0 for w, n in counts.items()
     )
     return counts if good else None
-
-
-def _read_words(folder: Path, dimension: int) -> WordVectors:
-    words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise ValueError("words.json is not a list of words")
-    vectors = np.load(folder / "words.npy", allow_pickle=False)
-    if vectors.ndim != 2 or vectors.shape[1] != dimension:
-        raise ValueError(f"word vectors of shape {vectors.shape}, expected {dimension} columns")
-    return WordVectors(tuple(words), vectors.astype(np.float32))
-
-
-def _read_articles(path: Path) -> dict[str, Article]:
-    articles: dict[str, Article] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            article = Article(**json.loads(line))
-            articles[article.id] = article
-    return articles
-
-
-def _read_spans(path: Path, articles: dict[str, Article], what: str) -> SpanTable:
-    """The `[article id, start, end]` lines of `path` as a table, each span checked."""
-    with open(path, encoding="utf-8") as handle:
-        table = SpanTable.of(_span_rows(handle), list(articles))
-    valid_spans(table, [len(a.text) for a in articles.values()], what)
-    return table
-
-
-def _span_rows(lines: Iterable[str]) -> Iterator[Any]:
-    """The spans of JSON lines, parsed a block of lines per `json.loads` call (one call
-    per line took most of a 100k load), in bounded memory."""
-    block: list[str] = []
-    for line in itertools.chain(lines, [None]):
-        if line is not None:
-            block.append(line)
-        if block and (line is None or len(block) >= _LINES_PER_BLOCK):
-            rows = json.loads("[" + ",".join(block) + "]")
-            block.clear()
-            # A row of another shape or type fails in SpanTable.of (unpacking, int32 array).
-            yield from rows
-
-
-def _read_chunks(path: Path, articles: dict[str, Article]) -> ChunkTable:
-    return ChunkTable(_read_spans(path, articles, "chunk"), articles)
-
-
-def _read_sentences(path: Path, articles: dict[str, Article]) -> SpanTable:
-    return _read_spans(path, articles, "sentence")
