@@ -19,9 +19,11 @@ from typing import Any
 # (module, attribute, stage name); methods are "Class.method".
 STAGES = (
     ("index.build", "_hash_sources", "hash source files"),
+    ("index.build", "hash_sources", "hash source files"),
     ("index.build", "_unchanged", "up-to-date check (manifest, checksums)"),
     ("index.build", "_previous", "load the previous build"),
     ("index.build", "_read_articles", "read changed articles"),
+    ("index.build", "articles_of_sources", "read changed articles"),
     ("index.build", "chunk_articles", "chunking"),
     ("index.build", "article_spans", "chunks and sentences (reused or split)"),
     ("index.build", "_embed_spans", "vectors (reused or embedded)"),

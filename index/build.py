@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
+import mmap
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
+from index.build_sources import articles_of_sources, list_local_files
 from index.chunk import ChunkSettings, chunk_article, split_sentences
-from index.clean import make_article
 from index.embed import VectorEmbeddings
 from index.errors import SourceFolderError
-from index.load import (
-    SOURCE_SUFFIXES,
-    list_source_files,
-    list_unsupported_files,
-    read_source_file,
+from index.file_hashes import (
+    NO_HASHES,
+    hash_sources,
+    hash_table_path,
+    read_known_hashes,
+    write_known_hashes,
 )
-from index.models import Article, Chunk, RemoteDocument, RemoteRead, Skipped, SourceDocument
-from index.source_files import DEFAULT_LIMITS, SourceLimits, UnreadableSource, open_regular
+from index.models import Article, Chunk, RemoteRead, Skipped
+from index.source_files import DEFAULT_LIMITS, SourceLimits
 from index.store.base import BuildUpdate, IndexStore, PreviousBuild, Span, StoreState
 from index.store.faiss_store import FaissStore
 from index.words import WordVectors, most_used, updated_word_counts, word_counts
@@ -61,73 +63,6 @@ class BuildReport:
     up_to_date: bool  # nothing changed: no build was written
     build_id: str | None
     words_embedded: int = 0  # corpus words embedded in this run (index/words.py)
-
-
-def hash_file(path: Path, root: Path, max_bytes: int | None = None) -> str:
-    """sha256 of a regular file inside `root` (index/source_files.py says why)."""
-    digest = hashlib.sha256()
-    with os.fdopen(open_regular(path, root), "rb") as handle:
-        if max_bytes is not None and os.fstat(handle.fileno()).st_size > max_bytes:
-            raise UnreadableSource(f"file over the {max_bytes:,}-byte cap (NEWSBOT_MAX_FILE_BYTES)")
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    """A file to read: its `--source` root (the symlink policy's boundary) and its origin."""
-
-    root: Path
-    path: Path
-    origin: str
-
-
-def list_local_files(sources: Sequence[Path]) -> tuple[list[LocalFile], list[Skipped]]:
-    """The article files of each `--source` folder or file, and the unsupported ones.
-
-    With one folder, origins are paths inside it (as they always were); with several
-    sources each origin starts with its source's own name, so two `a.txt` never clash."""
-    prefix = len(sources) > 1
-    files: list[LocalFile] = []
-    unsupported: list[Skipped] = []
-    for source in sources:
-        if source.is_dir():
-            root, label = source, f"{source.name}/" if prefix else ""
-            listed, others = list_source_files(source), list_unsupported_files(source)
-        else:
-            root, label = source.parent, ""
-            supported = source.suffix.lower() in SOURCE_SUFFIXES
-            listed, others = ([source], []) if supported else ([], [source])
-        files.extend(LocalFile(root, p, label + p.relative_to(root).as_posix()) for p in listed)
-        unsupported.extend(
-            Skipped(
-                label + p.relative_to(root).as_posix(),
-                f"unsupported file type {p.suffix or '(none)'}",
-            )
-            for p in others
-        )
-    return files, unsupported
-
-
-def _hash_sources(
-    files: list[LocalFile], limits: SourceLimits, progress: ProgressFn = _no_progress
-) -> tuple[dict[str, str], list[Skipped]]:
-    """The sha256 of every readable file; a file that cannot be opened (a broken symlink,
-    a link out of the folder, a FIFO, no permission, too big) is skipped with its reason."""
-    hashes: dict[str, str] = {}
-    unreadable: list[Skipped] = []
-    for done, file in enumerate(files):
-        progress("checking files", done, len(files))
-        # A large .jsonl is read line by line; any other file must fit the cap.
-        cap = None if file.path.suffix.lower() == ".jsonl" else limits.max_file_bytes
-        try:
-            hashes[file.origin] = hash_file(file.path, file.root, cap)
-        except UnreadableSource as exc:
-            broken_link = file.path.is_symlink() and not file.path.exists()
-            reason = f"broken symbolic link ({exc.reason})" if broken_link else exc.reason
-            unreadable.append(Skipped(file.origin, reason))
-    return hashes, unreadable
 
 
 def _unchanged(
@@ -168,112 +103,41 @@ def _previous(
     return previous
 
 
-def _read_articles(
-    files: list[LocalFile],
-    remote: Sequence[RemoteDocument],
-    hashes: dict[str, str],
-    previous: PreviousBuild | None,
-    limits: SourceLimits,
-    progress: ProgressFn,
-) -> tuple[list[Article], list[Skipped]]:
-    """Articles of every source, reusing the previous build's for unchanged ones.
-
-    Nothing is logged here: the caller names every skipped item, on every run."""
-    old_by_origin: dict[str, list[Article]] = {}
-    if previous is not None:
-        for article in previous.articles.values():
-            old_by_origin.setdefault(article.origin, []).append(article)
-    old_files = previous.state.files if previous is not None else {}
-    old_skipped = previous.state.skipped if previous is not None else {}
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
-    total = len(files) + len(remote)
-    for done, file in enumerate(files):
-        progress("reading articles", done, total)
-        origin = file.origin
-        if old_files.get(origin) == hashes[origin]:
-            articles.extend(old_by_origin.get(origin, []))
-            skipped.extend(
-                Skipped(where, why)
-                for where, why in old_skipped.items()
-                if where == origin or where.startswith(origin + "#")
-            )
-            continue
-        try:
-            result = read_source_file(file.path, file.root, limits)
-        except UnreadableSource as exc:
-            skipped.append(Skipped(origin, str(exc)))
-            continue
-        skipped.extend(
-            replace(s, origin=origin + s.origin.removeprefix(s.origin.split("#")[0]))
-            for s in result.skipped
-        )
-        documents = [replace(d, origin=origin) for d in result.documents]
-        articles.extend(_made(documents, skipped))
-    for done, page in enumerate(remote, len(files)):
-        progress("reading articles", done, total)
-        if old_files.get(page.origin) == page.digest:
-            articles.extend(old_by_origin.get(page.origin, []))
-        else:
-            articles.extend(_made(page.documents, skipped))
-    progress("reading articles", total, total)
-    return _unique_ids(articles), skipped
-
-
-def _made(documents: Sequence[SourceDocument], skipped: list[Skipped]) -> list[Article]:
-    made: list[Article] = []
-    for document in documents:
-        article = make_article(document)
-        if article is None:
-            origin = document.origin
-            where = origin if document.line is None else f"{origin}#L{document.line}"
-            skipped.append(Skipped(where, "no text left after removing boilerplate"))
-        else:
-            made.append(article)
-    return made
-
-
-def _unique_ids(articles: list[Article]) -> list[Article]:
-    """Keep every copy of a text that several sources publish, each with its own id."""
-    seen: set[str] = set()
-    unique: list[Article] = []
-    for article in articles:
-        if article.id in seen:
-            salted = hashlib.sha256(f"{article.text}\0{article.source}".encode()).hexdigest()
-            article = replace(article, id=salted[:16])
-        seen.add(article.id)
-        unique.append(article)
-    return unique
-
-
 def article_spans(
     articles: Sequence[Article], chunking: ChunkSettings, previous: PreviousBuild | None
 ) -> tuple[list[Chunk], list[Span]]:
     """The chunks and sentences of `articles`, as `chunk_articles` and `split_sentences`
     make them; an article the previous build had (same id, so the same text, and the
     same chunk settings) keeps its spans instead of being split again."""
-    old_chunks: dict[str, list[tuple[int, int]]] = {}
-    old_sentences: dict[str, list[tuple[int, int]]] = {}
-    if previous is not None:
-        for article_id, start, end in previous.chunks:
-            old_chunks.setdefault(article_id, []).append((start, end))
-        for article_id, start, end in previous.sentences:
-            old_sentences.setdefault(article_id, []).append((start, end))
+    old_chunks = _by_article(previous.chunks) if previous is not None else {}
+    old_sentences = _by_article(previous.sentences) if previous is not None else {}
     chunks: list[Chunk] = []
     sentences: list[Span] = []
     for article in articles:
         spans, kept = old_chunks.get(article.id), old_sentences.get(article.id)
         if spans is None or kept is None:
             chunks.extend(chunk_article(article, chunking, first_id=len(chunks)))
-            kept = split_sentences(article.text)
+            sentences.extend((article.id, s, e) for s, e in split_sentences(article.text))
         else:
             text = article.text
             chunks.extend(
                 Chunk(len(chunks) + i, article.id, s, e, text[s:e])
-                for i, (s, e) in enumerate(spans)
+                for i, (_, s, e) in enumerate(spans)
             )
-        sentences.extend((article.id, s, e) for s, e in kept)
+            sentences.extend(kept)  # the previous build's own tuples
     return chunks, sentences
+
+
+def _by_article(spans: Sequence[Span]) -> dict[str, list[Span]]:
+    """The spans of each article, in order. A build lists them article by article, so
+    they are grouped in one C-level pass; spans out of that order are grouped one by one."""
+    grouped = {article_id: list(group) for article_id, group in groupby(spans, itemgetter(0))}
+    if sum(map(len, grouped.values())) == len(spans):
+        return grouped
+    grouped = {}
+    for span in spans:
+        grouped.setdefault(span[0], []).append(span)
+    return grouped
 
 
 def _corpus_word_counts(chunks: Sequence[Chunk], previous: PreviousBuild | None) -> Counter[str]:
@@ -289,22 +153,39 @@ def _corpus_word_counts(chunks: Sequence[Chunk], previous: PreviousBuild | None)
     return updated_word_counts(previous.word_counts, removed, added)
 
 
+def _stored(
+    chunks: list[Chunk], sentences: list[Span], previous: PreviousBuild | None
+) -> np.ndarray:
+    """Which chunks, then sentences, the store holds a vector for already."""
+    if previous is None:
+        return np.zeros(len(chunks) + len(sentences), dtype=np.bool_)
+    held = previous.stored.held([(c.article_id, c.start, c.end) for c in chunks], sentences)
+    return np.concatenate(held)
+
+
+def _lazy_zeros(rows: int, dimension: int) -> np.ndarray:
+    """A zero matrix whose memory is mapped page by page as rows are written, so that the
+    kept rows (99 % of a small change) cost nothing. np.zeros asks for huge pages, and
+    writing 1 % of the rows, scattered, then zeroed all 890 MB at 100k chunks (1.5 s)."""
+    if rows * dimension == 0:
+        return np.zeros((rows, dimension), dtype=np.float32)
+    memory = mmap.mmap(-1, rows * dimension * 4, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    return np.frombuffer(memory, dtype=np.float32).reshape(rows, dimension)
+
+
 def _embed_spans(
     spans: list[Span],
+    kept: np.ndarray,
     texts: dict[str, str],
-    reusable: dict[Span, np.ndarray],
     embedder: VectorEmbeddings,
     progress: ProgressFn,
 ) -> tuple[np.ndarray, int]:
-    """One vector per span: copied from the previous build when the same text was embedded."""
-    vectors = np.zeros((len(spans), embedder.dimension), dtype=np.float32)
+    """One vector per span: the rows the store already holds (`kept`) stay zero here
+    (the store keeps its own vector of the same text) and the rest are embedded."""
+    vectors = _lazy_zeros(len(spans), embedder.dimension)
     todo: dict[Span, list[int]] = {}
-    for row, span in enumerate(spans):
-        old = reusable.get(span)
-        if old is not None:
-            vectors[row] = old
-        else:
-            todo.setdefault(span, []).append(row)
+    for row in np.flatnonzero(~kept).tolist():
+        todo.setdefault(spans[row], []).append(row)
     pending = list(todo)
     batch = PASSAGE_BATCH
     progress("embedding passages", 0, len(pending))
@@ -349,10 +230,12 @@ def build_index(
     progress: ProgressFn = _no_progress,
     limits: SourceLimits = DEFAULT_LIMITS,
     remote: RemoteRead | None = None,
+    hash_table: Path | None = None,
 ) -> BuildReport:
     """Bring the index at `index_dir` (a folder, or any store) up to date with the articles
     of the local sources (folders or files) and of `remote` (feeds and pages already
-    fetched)."""
+    fetched). `hash_table` keeps the source files' hashes between runs
+    (index/file_hashes.py; beside a folder index unless given, else none)."""
     started = time.perf_counter()
     store = FaissStore(index_dir) if isinstance(index_dir, Path) else index_dir
     sources = [source_dir] if isinstance(source_dir, Path) else list(source_dir)
@@ -366,7 +249,12 @@ def build_index(
     # Not stored with the build: a .docx added later, or a site down, is named on the
     # next run too.
     unsupported.extend(remote.failures)
-    hashes, unreadable = _hash_sources(listed, limits, progress)
+    if hash_table is None and isinstance(index_dir, Path):
+        hash_table = hash_table_path(index_dir)
+    before = read_known_hashes(hash_table) if hash_table is not None and not rebuild else None
+    hashes, unreadable, fresh = hash_sources(listed, limits, progress, before or NO_HASHES)
+    if hash_table is not None and fresh is not None:
+        write_known_hashes(hash_table, fresh)
     files = [f for f in listed if f.origin in hashes]
     hashes.update({page.origin: page.digest for page in remote.documents})
     with store.lock():
@@ -389,7 +277,7 @@ def build_index(
                 build_id=state.build_id,
             )
         previous = None if rebuild else _previous(store, embedder, chunking)
-        articles, skipped = _read_articles(
+        articles, skipped = articles_of_sources(
             files, remote.documents, hashes, previous, limits, progress
         )
         skipped = sorted(unreadable + skipped, key=lambda s: s.origin)
@@ -406,9 +294,8 @@ def build_index(
         # Chunks and sentences share one pass: a one-sentence chunk is embedded once.
         # (Chunk vectors as means of their sentences' would halve the model's work, but
         # cost 0.025 of hit@5 on the gold set: benchmarks/chunk_means.py.)
-        all_vectors, embedded = _embed_spans(
-            spans, texts, previous.vectors if previous is not None else {}, embedder, progress
-        )
+        stored = _stored(chunks, sentences, previous)
+        all_vectors, embedded = _embed_spans(spans, stored, texts, embedder, progress)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
         counts = _corpus_word_counts(chunks, previous)
         words, words_embedded = _embed_words(
@@ -434,6 +321,8 @@ def build_index(
                 skipped={s.origin: s.reason for s in skipped},
                 rebuild=rebuild,
                 word_counts=counts,
+                kept=stored[: len(chunks)],
+                sentences_kept=stored[len(chunks) :],
             )
         )
         progress("writing the index", 1, 1)

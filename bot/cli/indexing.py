@@ -103,6 +103,7 @@ def _index_once(
     from bot.progress import build_progress
     from index.build import build_index
     from index.chunk import ChunkSettings
+    from index.file_hashes import hash_table_path
     from index.models import RemoteRead
     from index.source_files import SourceLimits
 
@@ -137,6 +138,7 @@ def _index_once(
                 settings.max_file_bytes, settings.max_line_chars, settings.max_word_chars
             ),
             remote=fetched,
+            hash_table=hash_table_path(settings.index_dir),
         )
     for skipped in report.skipped:  # every run names them, not only the first
         print_warning(f"skipped {skipped.origin}: {skipped.reason}")

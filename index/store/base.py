@@ -42,14 +42,57 @@ class StoreState:
     skipped: dict[str, str]  # source (file or file#Lnn) -> why it was not indexed
 
 
+Held = NDArray[np.bool_]
+
+
+class StoredSpans(Protocol):
+    """Which spans the live build holds a vector for: the next build neither embeds them
+    again nor reads their vectors back, the store keeps them in place (`BuildUpdate.kept`)."""
+
+    def held(self, chunks: Sequence[Span], sentences: Sequence[Span]) -> tuple[Held, Held]:
+        """For each chunk and each sentence, whether the store has its vector."""
+        ...
+
+
+def _held(spans: Sequence[Span], known: frozenset[Span]) -> Held:
+    return np.fromiter((s in known for s in spans), dtype=np.bool_, count=len(spans))
+
+
+@dataclass(frozen=True)
+class StoredRows:
+    """Stored spans as the previous build's own chunk and sentence spans (the FAISS store,
+    whose indexes keep a vector per slot)."""
+
+    chunks: frozenset[Span]
+    sentences: frozenset[Span]
+
+    def held(self, chunks: Sequence[Span], sentences: Sequence[Span]) -> tuple[Held, Held]:
+        return _held(chunks, self.chunks), _held(sentences, self.sentences)
+
+
+@dataclass(frozen=True)
+class StoredArticles:
+    """Stored spans by article: a store that keeps every row of an article it already
+    holds (same id, so the same text and spans) has the vector of each of its spans."""
+
+    ids: frozenset[str]
+
+    def held(self, chunks: Sequence[Span], sentences: Sequence[Span]) -> tuple[Held, Held]:
+        ids = self.ids
+        return tuple(  # type: ignore[return-value]
+            np.fromiter((s[0] in ids for s in part), dtype=np.bool_, count=len(part))
+            for part in (chunks, sentences)
+        )
+
+
 @dataclass(frozen=True)
 class PreviousBuild:
-    """The live build as the next one reuses it: its articles, and its vectors by span so
-    that unchanged text is not embedded again."""
+    """The live build as the next one reuses it: its articles, and which spans it holds
+    vectors for, so that unchanged text is not embedded again."""
 
     state: StoreState
     articles: dict[str, Article]
-    vectors: dict[Span, Vector]  # chunk and sentence vectors
+    stored: StoredSpans
     words: WordVectors
     # What a store may also hand on, so that unchanged articles are not split and counted
     # again: the spans of its chunks and sentences (empty when it does not say) and how
@@ -77,6 +120,10 @@ class BuildUpdate:
     skipped: dict[str, str]
     rebuild: bool = False  # everything re-embedded: a store rewrites every row
     word_counts: Mapping[str, int] | None = None  # chunks using each content word
+    # Rows whose vector the store already holds (`PreviousBuild.stored`): left zero in
+    # `vectors` / `sentence_vectors`, the store keeps its own. None: every row is given.
+    kept: NDArray[np.bool_] | None = None
+    sentences_kept: NDArray[np.bool_] | None = None
 
 
 class LexicalStats(Protocol):

@@ -27,7 +27,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -257,7 +257,10 @@ def write_build(
         skipped=skipped,
     )
     (tmp / "manifest.json").write_text(
-        json.dumps(asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"
+        # Its fields are flat (str, int, dict of str): vars() gives what asdict's deep copy
+        # of 64k dict entries gave, a second sooner at 100k chunks.
+        json.dumps(vars(manifest), ensure_ascii=False, indent=1),
+        encoding="utf-8",
     )
     for path in tmp.rglob("*"):
         if path.is_file():

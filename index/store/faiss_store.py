@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from index.store.base import (
     Ranked,
     Retrieved,
     Span,
+    StoredRows,
     StoreState,
     Vector,
     chunk_of_sentences,
@@ -26,7 +26,6 @@ from index.store.base import (
 from index.store.faiss import (
     LoadedIndex,
     Manifest,
-    build_dense_index,
     build_lock,
     check_files,
     current_build_id,
@@ -35,7 +34,7 @@ from index.store.faiss import (
     read_word_counts,
     write_build,
 )
-from index.store.slots import updated_index
+from index.store.faiss_update import chunk_spans, updated_indexes, updated_lexical
 from index.store.spans import ChunkTable, SpanTable, chunk_rows_of_sentences
 from index.words import WordVectors
 
@@ -82,8 +81,10 @@ class FaissStore:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        # The build `previous()` loaded, whose HNSW graphs `write()` updates in place.
+        # The build `previous()` loaded, whose HNSW graphs `write()` updates in place, and
+        # its chunk and sentence spans as lists (made once: 580k tuples at 100k chunks).
         self._loaded: LoadedIndex | None = None
+        self._spans: tuple[list[Span], list[Span]] = ([], [])
         # Under the build lock, the build whose checksums `state()` just verified: no build
         # can change it before `previous()` loads it, so its files are read once, not twice.
         self._locked = False
@@ -119,15 +120,15 @@ class FaissStore:
             log.warning("ignoring the existing index (%s); building from scratch", exc)
             return None
         self._loaded = loaded
-        chunk_vectors = loaded.vectors()
         chunks = chunk_spans(loaded.chunks)
         sentences = list(loaded.sentences)
-        vectors = dict(zip(chunks, chunk_vectors, strict=True))
-        vectors.update(zip(sentences, loaded.sentence_vectors, strict=True))
+        self._spans = (chunks, sentences)
+        # No vector is read back: `write` keeps the slots of the spans it had.
+        stored = StoredRows(frozenset(chunks), frozenset(sentences))
         return PreviousBuild(
             state_of(loaded.manifest),
             loaded.articles,
-            vectors,
+            stored,
             loaded.words,
             chunks=chunks,
             sentences=sentences,
@@ -145,13 +146,14 @@ class FaissStore:
 
     def write(self, update: BuildUpdate) -> str:
         base = None if update.rebuild else self._loaded
-        dense, sentence_index = updated_indexes(base, update)
+        spans = self._spans if base is not None else None
+        dense, sentence_index = updated_indexes(base, update, spans)
         manifest = write_build(
             self.index_dir,
             articles=update.articles,
             chunks=update.chunks,
             dense=dense,
-            lexical=updated_lexical(base, update.chunks),
+            lexical=updated_lexical(base, update.chunks, spans[0] if spans else None),
             sentences=update.sentences,
             sentence_vectors=update.sentence_vectors,
             embedder=update.embedder,
@@ -164,7 +166,7 @@ class FaissStore:
             sentence_index=sentence_index,
             word_counts=update.word_counts,
         )
-        self._loaded = None
+        self._loaded, self._spans = None, ([], [])
         return manifest.build_id
 
     def open_reader(self, embedder: str, dimension: int) -> FaissReader:
@@ -238,45 +240,6 @@ class FaissReader:
 
     def all_chunks(self) -> list[Chunk]:
         return list(self.index.chunks)
-
-
-def updated_indexes(previous: LoadedIndex | None, update: BuildUpdate) -> tuple[Any, Any]:
-    """The chunk and sentence indexes: the previous build's HNSW graphs updated in place
-    (index/store/slots.py) when there is one, else fresh ones."""
-    if previous is None:
-        return (
-            build_dense_index(update.vectors),
-            build_dense_index(update.sentence_vectors, quantized=True),
-        )
-    old_chunks = chunk_spans(previous.chunks)
-    keys = [(c.article_id, c.start, c.end) for c in update.chunks]
-    dense = updated_index(previous.dense, old_chunks, keys, update.vectors, build_dense_index)
-    sentence_index = updated_index(
-        previous.sentence_index,
-        list(previous.sentences),
-        update.sentences,
-        update.sentence_vectors,
-        lambda v: build_dense_index(v, quantized=True),
-    )
-    return dense, sentence_index
-
-
-def updated_lexical(previous: LoadedIndex | None, chunks: Sequence[Chunk]) -> LexicalIndex:
-    """BM25 over `chunks`: the previous build's term counts reused for the chunks it had
-    (only new chunks are analysed), else built from every text; the same scores either way."""
-    texts = [c.text for c in chunks]
-    if previous is None:
-        return LexicalIndex.build(texts)
-    rows = {span: row for row, span in enumerate(chunk_spans(previous.chunks))}
-    reused = [rows.get((c.article_id, c.start, c.end), -1) for c in chunks]
-    return previous.lexical.updated(reused, texts)
-
-
-def chunk_spans(chunks: Sequence[Chunk]) -> list[Span]:
-    """`(article id, start, end)` of each chunk, without slicing a loaded build's texts."""
-    if isinstance(chunks, ChunkTable):
-        return list(chunks.spans)
-    return [(c.article_id, c.start, c.end) for c in chunks]
 
 
 def _top(index: object, vector: Vector, n: int) -> Ranked:

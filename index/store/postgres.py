@@ -17,14 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
 from index.models import Article
-from index.store.base import BuildUpdate, PreviousBuild, Span, StoreState, Vector
+from index.store.base import BuildUpdate, PreviousBuild, StoredArticles, StoreState
 from index.store.postgres_lexical import LEXICAL_CANDIDATES
 from index.store.postgres_reader import (
     EF_SEARCH,
@@ -113,7 +112,9 @@ class PostgresStore:
             return read_state(conn, self.schema)
 
     def previous(self, embedder: str, dimension: int) -> PreviousBuild | None:
-        """Articles and corpus words; no stored vector is read (`KeptRows`)."""
+        """Articles and corpus words; no stored vector is read: an article already stored
+        (same content hash) keeps its rows, which `write` leaves in place
+        (postgres_write.apply_update copies in only the articles it does not hold)."""
         with self._connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             state = read_state(conn, self.schema)
@@ -129,7 +130,7 @@ class PostgresStore:
                 )
             }
             words = read_words(conn, self.schema, dimension)
-            return PreviousBuild(state, articles, KeptRows(set(articles), dimension), words)
+            return PreviousBuild(state, articles, StoredArticles(frozenset(articles)), words)
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
@@ -193,32 +194,6 @@ class PostgresStore:
                 f"({dimension}d); run `newsbot index --rebuild`"
             )
         return reader
-
-
-class KeptRows(dict[Span, Vector]):
-    """The previous build's vectors as an incremental build asks for them: an article
-    already stored (same content hash) keeps its rows, which `write` leaves in place
-    (postgres_write.apply_update copies in only the articles it does not hold), so its
-    spans get a placeholder instead of their stored vectors, and reading the vectors
-    back (0.8 GB at 100k chunks) is skipped. Spans of other articles are absent: they
-    are new text, to embed."""
-
-    def __init__(self, stored: set[str], dimension: int) -> None:
-        super().__init__()
-        self.stored = stored
-        self.placeholder = np.zeros(dimension, dtype=np.float32)
-        self.placeholder.flags.writeable = False
-
-    def get(self, span: Span, default: Any = None) -> Any:  # type: ignore[override]
-        return self.placeholder if span[0] in self.stored else default
-
-    def __contains__(self, span: object) -> bool:
-        return isinstance(span, tuple) and span[0] in self.stored
-
-    def __getitem__(self, span: Span) -> Vector:
-        if span[0] not in self.stored:
-            raise KeyError(span)
-        return self.placeholder
 
 
 def configure_reader(conn: psycopg.Connection[Any]) -> None:

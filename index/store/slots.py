@@ -9,7 +9,10 @@ tombstones pass `COMPACT_FRACTION` of the slots, the next build starts a fresh g
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import faiss
@@ -69,46 +72,136 @@ class SlottedIndex:
         return np.asarray(self.index.reconstruct(int(self.slots[row])), dtype=np.float32)
 
     def reconstruct_n(self, start: int, count: int) -> NDArray[np.float32]:
-        wanted = self.slots[start : start + count]
+        return self.reconstruct_batch(np.arange(start, min(start + count, self.ntotal)))
+
+    def reconstruct_batch(self, rows: NDArray[np.int64]) -> NDArray[np.float32]:
+        wanted = self.slots[rows]
+        if len(wanted) == 0:
+            return np.zeros((0, self.d), dtype=np.float32)
         return np.asarray(self.index.reconstruct_batch(wanted), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A build's rows for one index: row i is the text `keys[i]`, its vector `vectors[i]`,
+    except where `kept[i]`: that vector is the previous build's (left zero in `vectors`)."""
+
+    keys: Sequence[Span]
+    vectors: NDArray[np.float32]
+    kept: NDArray[np.bool_] | None = None
 
 
 def updated_index(
     previous: Any,
     previous_keys: Sequence[Span],
-    keys: Sequence[Span],
-    vectors: NDArray[np.float32],
+    rows: Rows,
     build: Callable[[NDArray[np.float32]], Any],
 ) -> Any:
-    """An index of `vectors` (row i is the text `keys[i]`): `previous` (whose row j was
-    `previous_keys[j]`) with the rows that left tombstoned and the new ones added, when
-    it is an HNSW graph and stays clean enough; else `build(vectors)`.
+    """An index of `rows`: `previous` (whose row j was `previous_keys[j]`) with the rows
+    that left tombstoned and the new ones added, when it is an HNSW graph and stays clean
+    enough; else `build` over every vector, the kept ones read back from `previous`.
 
     `previous` is changed in place: the caller hands over an index it no longer serves.
     """
+    keys = rows.keys
     base, old_rows = _unwrapped(previous)
     if base is None or not hasattr(base, "hnsw") or len(keys) == 0:
-        return build(vectors)
+        return build(_complete(rows, previous, previous_keys))
+    matched = _matched_by_hash(old_rows, previous_keys, keys)
+    slot_rows, added = matched or _matched_by_key(old_rows, previous_keys, keys)
+    dead = int(np.count_nonzero(slot_rows < 0))
+    if dead > COMPACT_FRACTION * (base.ntotal + len(added)):
+        return build(_complete(rows, previous, previous_keys))
+    if len(added):
+        if rows.kept is not None and rows.kept[added].any():
+            raise ValueError("a kept row has no vector in the previous index")
+        base.add(np.ascontiguousarray(rows.vectors[added], dtype=np.float32))
+        slot_rows = np.concatenate([slot_rows, np.asarray(added, dtype=np.int64)])
+    if not dead and np.array_equal(slot_rows, np.arange(len(slot_rows))):
+        return base
+    return SlottedIndex(base, slot_rows)
+
+
+Matched = tuple[NDArray[np.int64], NDArray[np.int64]]  # slot -> row (-1: dead), new rows
+
+
+def _matched_by_key(
+    old_rows: NDArray[np.int64], previous_keys: Sequence[Span], keys: Sequence[Span]
+) -> Matched:
+    """Each live slot's row in the new build, by key (the lowest slot of a key first), and
+    the new rows that no slot holds."""
     slots_of_key: dict[Span, list[int]] = {}
-    for slot in np.flatnonzero(old_rows >= 0)[::-1]:
-        slots_of_key.setdefault(previous_keys[old_rows[slot]], []).append(int(slot))
-    rows = np.full(base.ntotal, -1, dtype=np.int64)
+    live = np.flatnonzero(old_rows >= 0)[::-1]  # popped from the end: lowest slot first
+    for slot, old_row in zip(live.tolist(), old_rows[live].tolist(), strict=True):
+        slots_of_key.setdefault(previous_keys[old_row], []).append(slot)
+    slot_rows = np.full(len(old_rows), -1, dtype=np.int64)
     added: list[int] = []
     for row, key in enumerate(keys):
         slots = slots_of_key.get(key)
         if slots:
-            rows[slots.pop()] = row
+            slot_rows[slots.pop()] = row
         else:
             added.append(row)
-    dead = int(np.count_nonzero(rows < 0))
-    if dead > COMPACT_FRACTION * (base.ntotal + len(added)):
-        return build(vectors)
-    if added:
-        base.add(np.ascontiguousarray(vectors[added], dtype=np.float32))
-        rows = np.concatenate([rows, np.asarray(added, dtype=np.int64)])
-    if not dead and np.array_equal(rows, np.arange(len(rows))):
-        return base
-    return SlottedIndex(base, rows)
+    return slot_rows, np.asarray(added, dtype=np.int64)
+
+
+def _matched_by_hash(
+    old_rows: NDArray[np.int64], previous_keys: Sequence[Span], keys: Sequence[Span]
+) -> Matched | None:
+    """What `_matched_by_key` gives, by sorting the keys' hashes in numpy (a dict of 480k
+    sentence spans took seconds); None when two keys share a hash (a repeated key or a
+    collision), which the caller then matches by key."""
+    live = np.flatnonzero(old_rows >= 0)
+    old_hash = np.fromiter(map(hash, previous_keys), np.int64, len(previous_keys))
+    live_hash = old_hash[old_rows[live]]
+    new_hash = np.fromiter(map(hash, keys), np.int64, len(keys))
+    order = np.argsort(live_hash, kind="stable")
+    ordered = live_hash[order]
+    if np.any(ordered[1:] == ordered[:-1]) or len(np.unique(new_hash)) != len(new_hash):
+        return None
+    slot_rows = np.full(len(old_rows), -1, dtype=np.int64)
+    if not len(ordered):
+        return slot_rows, np.arange(len(keys), dtype=np.int64)
+    position = np.minimum(np.searchsorted(ordered, new_hash), len(ordered) - 1)
+    found = ordered[position] == new_hash
+    rows = np.flatnonzero(found)
+    slots = live[order[position[rows]]]
+    # Equal hashes of different keys would pair wrong rows: every pair is compared.
+    pairs = zip(
+        map(keys.__getitem__, rows.tolist()),
+        map(previous_keys.__getitem__, old_rows[slots].tolist()),
+        strict=True,
+    )
+    if not all(itertools.starmap(operator.eq, pairs)):
+        return None
+    slot_rows[slots] = rows
+    return slot_rows, np.flatnonzero(~found).astype(np.int64)
+
+
+def _complete(rows: Rows, previous: Any, previous_keys: Sequence[Span]) -> NDArray[np.float32]:
+    """Every vector of `rows`: the kept ones read back from `previous`, whose row j holds
+    the vector of `previous_keys[j]`."""
+    if rows.kept is None or not rows.kept.any():
+        return rows.vectors
+    if previous is None:
+        raise ValueError("rows kept from an index that is not given")
+    row_of = {key: row for row, key in enumerate(previous_keys)}
+    wanted = np.flatnonzero(rows.kept)
+    old = np.fromiter(
+        (row_of[rows.keys[r]] for r in wanted.tolist()), dtype=np.int64, count=len(wanted)
+    )
+    vectors = np.array(rows.vectors, dtype=np.float32)
+    vectors[wanted] = reconstruct_rows(previous, old)
+    return vectors
+
+
+def reconstruct_rows(index: Any, rows: NDArray[np.int64]) -> NDArray[np.float32]:
+    """The vectors of these rows of `index` (a SlottedIndex or a plain FAISS index)."""
+    if isinstance(index, SlottedIndex):
+        return index.reconstruct_batch(rows)
+    if len(rows) == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.asarray(index.reconstruct_batch(rows), dtype=np.float32)
 
 
 def _unwrapped(index: Any) -> tuple[Any, NDArray[np.int64]]:

@@ -14,6 +14,7 @@ from index.load import (
     ReadResult,
     UnreadableSource,
     list_source_files,
+    list_unsupported_files,
     read_source_file,
     read_source_folder,
 )
@@ -359,3 +360,19 @@ def test_real_seeds_are_read_without_the_readme() -> None:
         "004_e9cc385765b94f2b.txt",
     ]
     assert all("Seed articles" not in d.text for d in result.documents)
+
+
+def test_listing_sorts_as_paths_do_and_filters_names(tmp_path: Path) -> None:
+    for name in ["a/b.txt", "a-c.txt", "a/README.md", "a.", "x.tar.TXT", "n.docx", ".h/z.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Un texte.", encoding="utf-8")
+
+    listed = list_source_files(tmp_path)
+
+    assert listed == sorted(listed)
+    assert [p.relative_to(tmp_path).as_posix() for p in listed] == [
+        "a/b.txt",
+        "a-c.txt",
+        "x.tar.TXT",
+    ]
+    assert [p.name for p in list_unsupported_files(tmp_path)] == ["a.", "n.docx"]

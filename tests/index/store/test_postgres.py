@@ -267,10 +267,10 @@ def test_previous_reads_no_vector_and_unchanged_rows_keep_theirs(
         register_vector(conn)
         before = {r[0]: r[1].to_numpy() for r in conn.execute(query)}
     previous = store.previous(embedder.name, embedder.dimension)
-    assert previous is not None and len(previous.vectors) == 0  # nothing read
+    assert previous is not None  # no vector read: it says which spans it holds
     kept = next(iter(previous.articles.values()))
-    assert previous.vectors.get((kept.id, 0, 5)) is not None
-    assert previous.vectors.get(("not-stored", 0, 5)) is None
+    chunks, sentences = previous.stored.held([(kept.id, 0, 5), ("not-stored", 0, 5)], [])
+    assert chunks.tolist() == [True, False] and len(sentences) == 0
     changed = {**articles, "b.txt": "La mairie de Lyon suspend le tramway."}
     report = build_index(write_sources(sources, changed), store, embedder, ChunkSettings())
     assert report.embedded == 1  # only the new text

@@ -15,7 +15,7 @@ import pytest
 from bot.answer import answer_question
 from bot.answer.ranker import load_answer_model
 from index.build import build_index
-from index.chunk import ChunkSettings
+from index.chunk import ChunkSettings, split_sentences
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex
 from index.search import HybridSearcher
@@ -230,3 +230,32 @@ def test_a_failed_build_leaves_the_previous_state(
         build_index(sources, store, embedder, ChunkSettings(), progress=interrupt)
     assert store.current_build_id() == first.build_id
     assert spans(searcher_of(store, embedder).search(question, 3)) == old
+
+
+def test_kept_articles_keep_their_stored_vectors(
+    make_store: StoreMaker, embedder: VectorEmbeddings, tmp_path: Path
+) -> None:
+    # The build asks the store which spans it holds (PreviousBuild.stored) and hands it
+    # zero rows for those: the store keeps its own vectors, never the zeros.
+    store = make_store()
+    sources = write_sources(tmp_path / "src", ARTICLES)
+    build_index(sources, store, embedder, ChunkSettings())
+    reader = store.open_reader(embedder.name, embedder.dimension)
+    sentences = [
+        (article_id, start, end)
+        for article_id, article in reader.articles.items()
+        for start, end in split_sentences(article.text)
+    ]
+    before = reader.sentence_vectors(sentences)
+    assert len(before) == len(sentences) > 3
+    write_sources(sources, {**ARTICLES, "d.txt": "Les vendanges commencent en Bourgogne."})
+
+    report = build_index(sources, store, embedder, ChunkSettings())
+
+    assert report.embedded == 1
+    after = store.open_reader(embedder.name, embedder.dimension).sentence_vectors(sentences)
+    assert set(after) == set(before)
+    for span, vector in before.items():
+        np.testing.assert_allclose(after[span], vector, atol=0.02)  # 8-bit FAISS sentences
+    dense = searcher_of(store, embedder).search("glacier des Alpes Chamonix", 1, mode="dense")
+    assert dense[0].article.source == "c.txt"
