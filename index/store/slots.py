@@ -157,7 +157,8 @@ def _matched_by_hash(
     new_hash = np.fromiter(map(hash, keys), np.int64, len(keys))
     order = np.argsort(live_hash, kind="stable")
     ordered = live_hash[order]
-    if np.any(ordered[1:] == ordered[:-1]) or len(np.unique(new_hash)) != len(new_hash):
+    new_sorted = np.sort(new_hash)
+    if np.any(ordered[1:] == ordered[:-1]) or np.any(new_sorted[1:] == new_sorted[:-1]):
         return None
     slot_rows = np.full(len(old_rows), -1, dtype=np.int64)
     if not len(ordered):
