@@ -206,7 +206,9 @@ def calibrate(engine: Engine, questions: list[GoldQuestion], k: int = 5) -> floa
     results = report.results
     return choose_threshold(
         [r.confidence or 0.0 for r in results],
-        [r.correct for r in results],
+        # A right answer: a refused unanswerable question is "correct" too, but it is
+        # counted by the refusal side of the rule, never as an answer.
+        [r.correct and r.question.answerable for r in results],
         [r.question.answerable for r in results],
     )
 
