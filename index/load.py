@@ -15,6 +15,7 @@ from pathlib import Path
 import charset_normalizer
 
 from index.errors import SourceFolderError
+from index.markdown import read_markdown
 from index.models import Skipped, SourceDocument
 from index.source_files import (
     DEFAULT_LIMITS,
@@ -123,7 +124,7 @@ def read_source_file(path: Path, root: Path, limits: SourceLimits = DEFAULT_LIMI
     if suffix in {".html", ".htm"}:
         document = read_html(text, origin)
     elif suffix == ".md":
-        document = _read_markdown(text, origin)
+        document = read_markdown(text, origin)
     else:
         document = SourceDocument(text=text, origin=origin)
     return _with_short_words(ReadResult(documents=(document,)), limits, origin)
@@ -349,40 +350,3 @@ def _published_date(html: str) -> str | None:
 def _metadata(extracted: object, name: str) -> str | None:
     value = getattr(extracted, name, None)
     return _stripped(value) if isinstance(value, str) and value.strip() else None
-
-
-_MD_H1 = re.compile(r"\s{0,3}#\s+(.+)")
-_MD_LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S.*$", re.M)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
-_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
-_MD_RULE = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$", re.M)
-_MD_QUOTE = re.compile(r"^ {0,3}>[ \t]?", re.M)
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_EM_STAR = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
-_MD_EM_UNDERSCORE = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
-_MD_CODE = re.compile(r"`([^`\n]+)`")
-
-
-def _read_markdown(markdown: str, origin: str) -> SourceDocument:
-    """Light markdown removal; the `# Title` line stays in the text, like a .txt title line."""
-    first_line = next((line for line in markdown.splitlines() if line.strip()), "")
-    text = strip_markdown(markdown)
-    title = None
-    if _MD_H1.fullmatch(first_line):
-        title = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    return SourceDocument(text=text, origin=origin, title=title)
-
-
-def strip_markdown(markdown: str) -> str:
-    """Markdown to plain text, lightly: headings, emphasis, code ticks, links and rules."""
-    text = _MD_LINK_DEF.sub("", markdown)
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_RULE.sub("", text)
-    text = _MD_HEADING.sub(r"\1", text)
-    text = _MD_QUOTE.sub("", text)
-    text = _MD_STRONG.sub(r"\2", text)
-    text = _MD_EM_STAR.sub(r"\1", text)
-    text = _MD_EM_UNDERSCORE.sub(r"\1", text)
-    return _MD_CODE.sub(r"\1", text)
