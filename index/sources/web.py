@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from index.decode import decode_source_bytes
 from index.errors import NewsbotError
-from index.load import decode_source_bytes
 from index.source_files import UnreadableSource
 
 log = logging.getLogger("newsbot.index")
