@@ -20,6 +20,7 @@ class LanguageFacts:
     and_word: str
     stressed_pronouns: frozenset[str]
     possessives: frozenset[str]
+    possessive_form: str  # "{name}'s"; empty: a possessive is left as typed
     place_pronouns: frozenset[str]
     topic_pronouns: frozenset[str]
     openers: tuple[str, ...]
@@ -62,6 +63,7 @@ def language_facts(language: str) -> LanguageFacts:
         and_word=str(raw.get("and_word", "")),
         stressed_pronouns=words("stressed_pronouns"),
         possessives=words("possessives"),
+        possessive_form=str(raw.get("possessive_form", "")),
         place_pronouns=words("place_pronouns"),
         topic_pronouns=words("topic_pronouns"),
         openers=tuple(raw.get("openers", [])),

@@ -13,7 +13,7 @@ _CAP = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w-]*$")
 
 def names_in(text: str, facts: LanguageFacts) -> list[str]:
     """The proper names of `text`, in order, with the article that precedes them."""
-    tokens = word_tokens(text)
+    tokens = _possessives_apart(word_tokens(text))
     names: list[str] = []
     i = 0
     while i < len(tokens):
@@ -46,6 +46,18 @@ def names_in(text: str, facts: LanguageFacts) -> list[str]:
     return [_held_name(n, names, facts) for n in names]
 
 
+def _possessives_apart(tokens: list[str]) -> list[str]:
+    """ "Kirby's" → "Kirby", "'s": the name ends where its possessive mark starts."""
+    out: list[str] = []
+    for token in tokens:
+        stem, mark, rest = token.rpartition("'")
+        if mark and rest.lower() == "s" and _CAP.match(stem):
+            out.extend([stem, "'s"])
+        else:
+            out.append(token)
+    return out
+
+
 def _held_name(name: str, names: list[str], facts: LanguageFacts) -> str:
     """A heading's words before a name it holds ("Invitation de Kim Jong-un") give way to
     that name when the text names it alone too."""
@@ -68,6 +80,8 @@ def not_names(facts: LanguageFacts) -> frozenset[str]:
         | facts.place_prepositions
         | facts.question_prepositions
         | facts.interjections
+        | facts.copulas  # "Did any other country …", "Est-ce …"
+        | facts.possessives
         | facts.topic_pronouns
         | frozenset(o for o in facts.openers if " " not in o)
     )

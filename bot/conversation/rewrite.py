@@ -263,10 +263,11 @@ def _put_subject(text: str, subject: str, facts: LanguageFacts) -> tuple[str, bo
                 text = text[: found[0]] + subject + text[found[1] :]
                 placed = True
                 break
-    for pronoun in facts.possessives:
+    for pronoun in facts.possessives if facts.possessive_form else ():
         pattern = rf"(?<![\w'’-]){re.escape(pronoun)}\b"
         if re.search(pattern, text, re.IGNORECASE):
-            text = re.sub(pattern, f"{bare_name(subject, facts)}'s", text, count=1, flags=re.I)
+            form = facts.possessive_form.format(name=bare_name(subject, facts))
+            text = re.sub(pattern, form, text, count=1, flags=re.I)
             placed = True
     return text, placed
 

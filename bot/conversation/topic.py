@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.conversation.facts import LanguageFacts, lower_tokens, strip_elision
+from bot.conversation.facts import LanguageFacts, language_facts, lower_tokens, strip_elision
 from bot.conversation.names import bare_name, names_in, places_in
 from bot.conversation.turn import Turn
+from bot.question import detect_language
 
 INVERTED = re.compile(
     r"\b((?:[sln][’']|y\s+|en\s+)?[\w]+)-(t-)?(il|elle|ils|elles)\b", re.IGNORECASE
@@ -48,7 +49,7 @@ def topic_of(turn: Turn, facts: LanguageFacts) -> Topic:
     if subject is None and turn.quotes and lowered and lowered[0] in {"qui", "who"}:
         # "Qui l'a annoncé ?" → "le Kremlin": its answer names the one pronouns stand for.
         asked = {bare_name(n, facts).lower() for n in names}
-        new = [n for q in turn.quotes for n in names_in(q, facts)]
+        new = [n for q in turn.quotes for n in names_in(q, quote_facts(q))]
         fresh = [n for n in new if bare_name(n, facts).lower() not in asked]
         subject = fresh[0] if fresh else None
     if subject is None and names:
@@ -77,16 +78,22 @@ def _place_of(turn: Turn, facts: LanguageFacts) -> str | None:
     for quote in turn.quotes:
         fresh = [
             p
-            for p in places_in(quote, facts)
+            for p in places_in(quote, quote_facts(quote))
             if bare_name(p.split(" ", 1)[-1], facts).lower() not in said
         ]
         if fresh:
             return fresh[-1]
     asked = places_in(turn.understood, facts)
-    quoted = [p for quote in turn.quotes for p in places_in(quote, facts)]
+    quoted = [p for quote in turn.quotes for p in places_in(quote, quote_facts(quote))]
     if asked:
         return asked[-1]
     return quoted[-1] if quoted else None
+
+
+def quote_facts(quote: str) -> LanguageFacts:
+    """The facts of the language a quote is written in: an English question's answer quotes
+    French articles ("Invitation de Kim Jong-un" is one heading, not a name "Invitation")."""
+    return language_facts(detect_language(quote))
 
 
 def noun_phrases(text: str, facts: LanguageFacts) -> list[tuple[str, bool | None]]:

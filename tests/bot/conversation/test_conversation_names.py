@@ -35,3 +35,25 @@ def test_noun_phrases_keep_their_gender_and_elide() -> None:
 
     found = noun_phrases("Et cet accord est-il dirigé contre la visite de Poutine ?", FR)
     assert found == [("l'accord", False), ("la visite de Poutine", True)]
+
+
+EN = language_facts("en")
+
+
+def test_an_english_possessive_ends_the_name() -> None:
+    assert names_in("What is John Kirby's job?", EN) == ["John Kirby"]
+
+
+def test_an_auxiliary_or_possessive_opening_the_question_is_no_name() -> None:
+    assert names_in("Did any other country do the same?", EN) == []
+    assert names_in("Son nom ?", FR) == []
+
+
+def test_the_quotes_of_an_english_question_are_read_as_french() -> None:
+    # The heading "Invitation de Kim Jong-un" is one phrase in French, not a name "Invitation".
+    turn = Turn(
+        "Who invited Putin to North Korea?",
+        "Who invited Putin to North Korea?",
+        ("Invitation de Kim Jong-un Le dirigeant nord-coréen Kim Jong-un a invité Poutine.",),
+    )
+    assert topic_of(turn, EN).subject == "Kim Jong-un"

@@ -201,3 +201,14 @@ def test_the_first_pronoun_takes_the_subject_and_the_next_keeps_the_topic() -> N
     readings = rewrite_readings("what did she say about Putin in it?", earlier)
     assert readings[0].startswith("what did Merkel say about Putin in it")
     assert "memoir" in readings[0]  # "it" still points back: the topic carries
+
+
+def test_a_french_possessive_carries_the_earlier_topic() -> None:
+    earlier = "Quel responsable russe est allé à Pyongyang ?"
+    understood = rewrite_followup("Son nom ?", turns((earlier, ())))
+    assert understood.startswith("Son nom — ") and "allé à Pyongyang" in understood
+
+
+def test_an_english_possessive_becomes_the_subject_s() -> None:
+    earlier = "Who is John Kirby?"
+    assert rewrite_followup("What is his job?", turns((earlier, ()))) == "What is John Kirby's job?"
