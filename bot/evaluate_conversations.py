@@ -149,3 +149,36 @@ def check_conversation_floors(
         if floor is not None and (value is None or value < floor):
             missed.append(f"{key} {value} < {floor}")
     return missed
+
+
+def load_ideal(path: Path, conversations_file: str) -> dict[tuple[str, int], str]:
+    """Standalone rewrites written by hand for the follow-ups of `conversations_file`
+    (lines `{"file", "id", "turn", "standalone"}`; `turn` counts from 0)."""
+    out: dict[tuple[str, int], str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if record["file"] == conversations_file:
+                out[(str(record["id"]), int(record["turn"]))] = str(record["standalone"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QAFileError(f"{path}:{number}: not an ideal rewrite ({exc})") from exc
+    return out
+
+
+def ideal_figures(
+    engine: Engine,
+    conversations: Sequence[tuple[str, list[ConversationTurn]]],
+    ideal: dict[tuple[str, int], str],
+) -> dict[str, Any]:
+    """Follow-ups right when their hand-written standalone question is asked alone: what a
+    perfect rewrite would get from the answer step."""
+    scored = [
+        _right(engine.answer(ideal[(name, i)]), turn)
+        for name, turns in conversations
+        for i, turn in enumerate(turns)
+        if "follow-up" in turn.tags and (name, i) in ideal
+    ]
+    share = round(sum(scored) / len(scored), 4) if scored else None
+    return {"follow_ups_right_ideal": share, "follow_ups_right_ideal_n": len(scored)}

@@ -78,6 +78,13 @@ from bot.settings import PROJECT_ROOT
     "(default: none).",
 )
 @click.option(
+    "--ideal",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Conversations: also score hand-written standalone rewrites of the follow-ups "
+    "(tests/data/conversations-ideal.jsonl) asked alone (default: none).",
+)
+@click.option(
     "--min-follow-ups",
     type=float,
     default=None,
@@ -109,6 +116,7 @@ def eval_command(
     feedback: Path | None,
     calibrate: bool,
     conversations: Path | None,
+    ideal: Path | None,
     min_follow_ups: float | None,
     min_first_turns: float | None,
     min_clean: float | None,
@@ -134,7 +142,7 @@ def eval_command(
         return
     if conversations is not None:
         _eval_conversations(
-            engine, conversations, as_json, (min_follow_ups, min_first_turns, min_clean)
+            engine, conversations, ideal, as_json, (min_follow_ups, min_first_turns, min_clean)
         )
         return
     questions = evaluate.load_questions(qa or PROJECT_ROOT / "tests" / "data" / "gold.jsonl")
@@ -155,15 +163,29 @@ def eval_command(
 
 
 def _eval_conversations(
-    engine: Any, path: Path, as_json: bool, floors: tuple[float | None, float | None, float | None]
+    engine: Any,
+    path: Path,
+    ideal: Path | None,
+    as_json: bool,
+    floors: tuple[float | None, float | None, float | None],
 ) -> None:
     from bot import evaluate_conversations as ec
 
-    results = ec.run_conversations(engine, ec.load_conversations(path))
+    conversations = ec.load_conversations(path)
+    results = ec.run_conversations(engine, conversations)
+    extra = {}
+    if ideal is not None:
+        extra = ec.ideal_figures(engine, conversations, ec.load_ideal(ideal, path.name))
     if as_json:
-        click.echo(json.dumps(ec.conversation_figures(results), ensure_ascii=False, indent=1))
+        figures = {**ec.conversation_figures(results), **extra}
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=1))
     else:
         click.echo(ec.render_conversations(results))
+        if extra:
+            click.echo(
+                f"follow-ups right with the ideal rewrite: {extra['follow_ups_right_ideal']} "
+                f"(n={extra['follow_ups_right_ideal_n']})"
+            )
     missed = ec.check_conversation_floors(results, *floors)
     for line in missed:
         print_error(f"floor missed: {line}")

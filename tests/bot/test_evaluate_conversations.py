@@ -13,7 +13,9 @@ from bot.evaluate import QAFileError
 from bot.evaluate_conversations import (
     check_conversation_floors,
     conversation_figures,
+    ideal_figures,
     load_conversations,
+    load_ideal,
     run_conversations,
 )
 from bot.models import Answer
@@ -93,3 +95,41 @@ def test_the_shipped_file_has_what_the_issue_asks_for() -> None:
     tags = [t for _, turns in conversations for turn in turns for t in turn.tags]
     assert len(conversations) >= 20 and tags.count("follow-up") >= 30
     assert {"topic-switch", "english", "chain", "after-refusal"} <= set(tags)
+
+
+def test_ideal_rewrites_are_asked_alone(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            {"question": "Qui est Kim ?", "expected": [], "tags": ["first"]},
+            {"question": "Où va-t-il ?", "expected": ["Vietnam"], "tags": ["follow-up"]},
+            {"question": "Et lui ?", "expected": ["Vietnam"], "tags": ["follow-up"]},
+        ],
+    )
+    ideal = tmp_path / "ideal.jsonl"
+    rows = [
+        {"file": "conversations.jsonl", "id": "c0", "turn": 1, "standalone": "Où va Poutine ?"},
+        {"file": "conversations.jsonl", "id": "c0", "turn": 2, "standalone": "Et Kim ?"},
+        {"file": "other.jsonl", "id": "c0", "turn": 2, "standalone": "Où va Poutine ?"},
+    ]
+    ideal.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    mapping = load_ideal(ideal, path.name)
+    assert mapping == {("c0", 1): "Où va Poutine ?", ("c0", 2): "Et Kim ?"}
+    figures = ideal_figures(cast(Any, ScriptedEngine()), load_conversations(path), mapping)
+    assert figures == {"follow_ups_right_ideal": 0.5, "follow_ups_right_ideal_n": 2}
+    ideal.write_text('{"file": "conversations.jsonl"}\n', encoding="utf-8")
+    with pytest.raises(QAFileError, match=r"ideal\.jsonl:1"):
+        load_ideal(ideal, path.name)
+
+
+def test_the_ideal_rewrites_name_real_follow_ups() -> None:
+    data = Path(__file__).resolve().parents[2] / "tests" / "data"
+    for name in ("conversations-blind2.jsonl", "conversations-blind3.jsonl",
+                 "conversations-blind4.jsonl"):  # fmt: skip
+        conversations = dict(load_conversations(data / name))
+        ideal = load_ideal(data / "conversations-ideal.jsonl", name)
+        follow_ups = {
+            (c, i) for c, turns in conversations.items()
+            for i, t in enumerate(turns) if "follow-up" in t.tags
+        }  # fmt: skip
+        assert set(ideal) == follow_ups, name
