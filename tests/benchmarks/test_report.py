@@ -71,3 +71,11 @@ def test_an_unmeasured_1m_target_names_the_largest_scale_measured() -> None:
 def test_without_postgres_runs_the_report_has_no_postgres_rows() -> None:
     text = render(_results({}))
     assert "PostgreSQL" not in text
+
+
+def test_a_postgres_only_run_does_not_replace_the_whole_report() -> None:
+    from benchmarks.run import default_output
+    from benchmarks.workspace import ROOT, WORK_DIR
+
+    assert default_output("all") == ROOT / "BENCHMARKS.md"
+    assert default_output("postgres").parent == WORK_DIR
