@@ -354,7 +354,14 @@ def test_run_evaluation_on_a_real_index(seed_index_dir: Path, embedder: VectorEm
 
 
 @pytest.mark.parametrize(
-    "path", sorted((ROOT / "tests" / "data").glob("*.jsonl")), ids=lambda p: p.name
+    "path",
+    # conversations-ideal.jsonl holds rewrites of questions, no facts to check.
+    sorted(
+        p
+        for p in (ROOT / "tests" / "data").glob("*.jsonl")
+        if p.name != "conversations-ideal.jsonl"
+    ),
+    ids=lambda p: p.name,
 )
 def test_every_question_file_states_its_facts_in_its_sources(path: Path) -> None:
     """Each expected string occurs in every listed seed article, so a file's accuracy
