@@ -1,7 +1,7 @@
 """Where an incremental build's time goes: the build's own functions wrapped with timers.
 
 `stage_timer()` replaces, for the duration of a `with`, the module-level functions that
-`index.build.build_index` and the FAISS store call, by name, with timed copies. A name
+`index.build.build_index` and the stores call, by name, with timed copies. A name
 that this version of the code does not have is skipped, so the same scenario times the
 code before and after a change. Stages nest (the store's write includes BM25), so the
 figures are inclusive and do not add up to the total.
@@ -37,6 +37,12 @@ STAGES = (
     ("index.store.faiss_store", "updated_lexical", "  BM25"),
     ("index.store.faiss_store", "LexicalIndex.build", "  BM25 from every text"),
     ("index.store.faiss_store", "write_build", "  write files, checksums, swap"),
+    ("index.store.postgres", "PostgresStore.previous", "load the previous build (PostgreSQL)"),
+    ("index.store.postgres", "PostgresStore.write", "store write (all below)"),
+    ("index.store.postgres_write", "_insert", "  insert rows (COPY, HNSW inserts)"),
+    ("index.store.postgres_write", "_insert_sentences", "    sentence rows (HNSW inserts)"),
+    ("index.store.postgres_write", "_apply_terms", "  lexicon"),
+    ("index.store.postgres_write", "_replace_words", "  corpus words"),
 )
 
 

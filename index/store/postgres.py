@@ -22,15 +22,10 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
-from index.models import Article
-from index.store.base import BuildUpdate, PreviousBuild, StoredArticles, StoreState
+from index.store.base import BuildUpdate, PreviousBuild, StoreState
 from index.store.postgres_lexical import LEXICAL_CANDIDATES
-from index.store.postgres_reader import (
-    EF_SEARCH,
-    PostgresReader,
-    read_state,
-    read_words,
-)
+from index.store.postgres_previous import read_previous
+from index.store.postgres_reader import EF_SEARCH, PostgresReader, read_state
 from index.store.postgres_schema import (
     check_version,
     connect,
@@ -112,25 +107,9 @@ class PostgresStore:
             return read_state(conn, self.schema)
 
     def previous(self, embedder: str, dimension: int) -> PreviousBuild | None:
-        """Articles and corpus words; no stored vector is read: an article already stored
-        (same content hash) keeps its rows, which `write` leaves in place
-        (postgres_write.apply_update copies in only the articles it does not hold)."""
-        with self._connection() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            state = read_state(conn, self.schema)
-            if state is None or (state.embedder, state.dimension) != (embedder, dimension):
-                return None
-            articles = {
-                row[0]: Article(*row)
-                for row in conn.execute(
-                    sql.SQL(
-                        "SELECT id, title, text, source, origin, url, date, publisher "
-                        "FROM {}.articles ORDER BY position"
-                    ).format(sql.Identifier(self.schema))
-                )
-            }
-            words = read_words(conn, self.schema, dimension)
-            return PreviousBuild(state, articles, StoredArticles(frozenset(articles)), words)
+        """The live build for reuse, without its vectors (postgres_previous.py)."""
+        with self._connection() as conn:
+            return read_previous(conn, self.schema, embedder, dimension)
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:

@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from index.errors import DatabaseError, IndexMissingError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Sent when connecting, so that an unreachable server fails in seconds, not minutes.
 CONNECT_TIMEOUT = 5
 
@@ -75,7 +75,12 @@ CREATE TABLE {s}.lexicon (term text PRIMARY KEY, df integer NOT NULL);
 CREATE TABLE {s}.words (word text PRIMARY KEY, embedding vector NOT NULL);
 """
 # Migrations from version i to i + 1, in order: _MIGRATIONS[0] takes 1 to 2.
-_MIGRATIONS: list[str] = []
+_MIGRATIONS: list[str] = [
+    # 2: how many chunks use each content word (index/words.py), kept for the next build.
+    """
+CREATE TABLE {s}.word_counts (word text PRIMARY KEY, chunks integer NOT NULL);
+""",
+]
 
 
 def redacted(url: str) -> str:

@@ -45,7 +45,7 @@ def apply_update(
         update.chunk_overlap,
     )
     if not same_vectors or not same_chunks or update.rebuild:
-        for table in ("articles", "lexicon", "words"):
+        for table in ("articles", "lexicon", "words", "word_counts"):
             conn.execute(sql.SQL("DELETE FROM {}.{}").format(s, sql.Identifier(table)))
     if old is None or old.dimension != update.dimension:
         set_dimension(conn, schema, update.dimension)
@@ -90,6 +90,7 @@ def apply_update(
     _insert(conn, schema, update, added)
     _apply_terms(conn, schema)
     _replace_words(conn, schema, update)
+    _replace_word_counts(conn, schema, update)
     if empty:
         create_vector_indexes(conn, schema)
     if empty or len(added) > len(existing) // 10:
@@ -189,6 +190,18 @@ def _insert(
         for term, count in terms.items():
             if term:
                 copy.write_row((term, count))
+    _insert_sentences(conn, schema, update, ids, chunks)
+
+
+def _insert_sentences(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    update: BuildUpdate,
+    ids: set[str],
+    chunks: list[Chunk],
+) -> None:
+    """Copy in the sentences of the articles `ids`, whose new `chunks` hold them."""
+    s = sql.Identifier(schema)
     sentence_rows = [i for i, span in enumerate(update.sentences) if span[0] in ids]
     spans = [update.sentences[i] for i in sentence_rows]
     owners = chunk_of_sentences(chunks, spans)
@@ -231,3 +244,36 @@ def _replace_words(conn: psycopg.Connection[Any], schema: str, update: BuildUpda
         for word, vector in zip(update.words.words, update.words.vectors, strict=True):
             if word not in stored:
                 copy.write_row((word, vector.astype(np.float16).astype(np.float32)))
+
+
+def _replace_word_counts(conn: psycopg.Connection[Any], schema: str, update: BuildUpdate) -> None:
+    """How many chunks use each content word, for the next build: only the words whose
+    count changed are written; none kept when the build does not say (the next build
+    then counts every chunk)."""
+    s = sql.Identifier(schema)
+    if update.word_counts is None:
+        conn.execute(sql.SQL("DELETE FROM {}.word_counts").format(s))
+        return
+    counts = update.word_counts
+    query = sql.SQL("SELECT word, chunks FROM {}.word_counts").format(s)
+    stored = {str(word): int(n) for word, n in conn.execute(query)}
+    gone = [w for w in stored if w not in counts]
+    if gone:
+        conn.execute(sql.SQL("DELETE FROM {}.word_counts WHERE word = ANY(%s)").format(s), (gone,))
+    changed = [(w, n) for w, n in counts.items() if stored.get(w) != n]
+    if not changed:
+        return
+    conn.execute(
+        "CREATE TEMP TABLE stage_counts (word text NOT NULL, chunks integer NOT NULL) "
+        "ON COMMIT DROP"
+    )
+    with conn.cursor().copy("COPY stage_counts FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "integer"])
+        for row in changed:
+            copy.write_row(row)
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {s}.word_counts (word, chunks) SELECT word, chunks FROM stage_counts "
+            "ON CONFLICT (word) DO UPDATE SET chunks = EXCLUDED.chunks"
+        ).format(s=s)
+    )

@@ -97,6 +97,38 @@ def test_a_newer_schema_is_refused_and_nothing_written(
     store.close()
 
 
+def test_a_version_1_index_is_migrated_and_counts_its_words_once(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path
+) -> None:
+    # Version 1 kept no word counts: the first build after the migration counts every
+    # chunk, and keeps the counts for the next one.
+    articles = {"a.txt": "Le port de Brest accueille des voiliers.",
+                "b.txt": "La mairie de Lyon inaugure un tramway."}  # fmt: skip
+    sources = write_sources(tmp_path / "src", articles)
+    store = PostgresStore(database_url)
+    build_index(sources, store, embedder, ChunkSettings())
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE newsbot.word_counts")
+        conn.execute("UPDATE newsbot.schema_version SET version = 1")
+    with pytest.raises(DatabaseError, match="version 1; run `newsbot index` once"):
+        PostgresStore(database_url).check()
+    with store.lock():
+        previous = store.previous(embedder.name, embedder.dimension)
+    assert previous is not None and previous.word_counts is None
+    assert len(previous.chunks) == 2 and len(previous.sentences) == 2
+    changed = {**articles, "b.txt": "La mairie de Lyon suspend le tramway."}
+
+    report = build_index(write_sources(sources, changed), store, embedder, ChunkSettings())
+
+    assert (report.changed, report.embedded) == (1, 1)
+    store.check()  # migrated
+    kept = store.previous(embedder.name, embedder.dimension)
+    assert kept is not None and kept.word_counts is not None
+    assert kept.word_counts == {"port": 1, "brest": 1, "accueille": 1, "voiliers": 1,
+                                "mairie": 1, "lyon": 1, "suspend": 1, "tramway": 1}  # fmt: skip
+    store.close()
+
+
 def test_a_second_indexer_is_told_to_wait(database_url: str) -> None:
     first, second = PostgresStore(database_url), PostgresStore(database_url)
     busy = pytest.raises(IndexBusyError, match="another `newsbot index`")

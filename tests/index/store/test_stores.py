@@ -8,21 +8,25 @@ import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+import index.build
 from bot.answer import answer_question
 from bot.answer.ranker import load_answer_model
 from index.build import build_index
-from index.chunk import ChunkSettings, split_sentences
+from index.chunk import ChunkSettings, chunk_article, split_sentences
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex
+from index.models import Article, Chunk
 from index.search import HybridSearcher
 from index.store.base import IndexStore
 from index.store.faiss import LoadedIndex
 from index.store.faiss_store import FaissStore, update_of
 from index.store.postgres import PostgresStore
+from index.words import word_counts
 
 ROOT = Path(__file__).resolve().parents[3]
 StoreMaker = Callable[[], IndexStore]
@@ -259,3 +263,39 @@ def test_kept_articles_keep_their_stored_vectors(
         np.testing.assert_allclose(after[span], vector, atol=0.02)  # 8-bit FAISS sentences
     dense = searcher_of(store, embedder).search("glacier des Alpes Chamonix", 1, mode="dense")
     assert dense[0].article.source == "c.txt"
+
+
+def test_unchanged_articles_are_not_split_or_counted_again(
+    make_store: StoreMaker,
+    embedder: VectorEmbeddings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The store hands on its chunk and sentence spans and its word counts
+    # (PreviousBuild): the next build splits only the new text, and its counts are
+    # those of a count over every chunk.
+    store = make_store()
+    sources = write_sources(tmp_path / "src", ARTICLES)
+    build_index(sources, store, embedder, ChunkSettings())
+    previous = store.previous(embedder.name, embedder.dimension)
+    assert previous is not None and previous.word_counts is not None
+    texts = [c.text for c in store.open_reader(embedder.name, embedder.dimension).all_chunks()]
+    assert previous.word_counts == word_counts(texts)
+    assert len(previous.chunks) == 3 and len(previous.sentences) == 6
+    split: list[str] = []
+
+    def chunk_counted(article: Article, *args: Any, **kwargs: Any) -> list[Chunk]:
+        split.append(article.text)
+        return chunk_article(article, *args, **kwargs)
+
+    monkeypatch.setattr(index.build, "chunk_article", chunk_counted)
+    changed = {**ARTICLES, "b.txt": "La mairie de Lyon suspend le tramway après une panne."}
+
+    build_index(write_sources(sources, changed), store, embedder, ChunkSettings())
+
+    assert split == [changed["b.txt"]]
+    reader = store.open_reader(embedder.name, embedder.dimension)
+    again = store.previous(embedder.name, embedder.dimension)
+    assert again is not None
+    assert again.word_counts == word_counts(c.text for c in reader.all_chunks())
+    assert "panne" in again.word_counts and "inaugure" not in again.word_counts
