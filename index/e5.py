@@ -31,7 +31,6 @@ from index.errors import EmbeddingModelError
 log = logging.getLogger("newsbot.index")
 
 E5_EMBEDDER = "e5"
-E5_INT8_EMBEDDER = "e5-int8"
 
 
 class Encoder(Protocol):

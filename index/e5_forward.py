@@ -52,6 +52,14 @@ def layer_norm(x: Floats, weight: Floats, bias: Floats, eps: float) -> Floats:
     return x
 
 
+def embedded(weights: E5Weights, ids: NDArray[np.int64], positions: NDArray[np.int64]) -> Floats:
+    """The encoder's input: token, position and type embeddings, summed and normalised."""
+    x = weights.token_rows(ids)
+    x += weights.positions[positions]
+    x += weights.token_type
+    return layer_norm(x, *weights.embedding_norm, weights.eps)
+
+
 class E5Forward:
     """Mean-pooled hidden states of token windows (each `<s>` … `</s>`, at most 512)."""
 
@@ -74,11 +82,7 @@ class E5Forward:
         ids = np.fromiter((i for w in windows for i in w), dtype=np.int64, count=int(lengths.sum()))
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         positions = np.arange(len(ids)) - np.repeat(starts, lengths)
-        w = self.weights
-        x = w.token_rows(ids)
-        x += w.positions[positions]
-        x += w.token_type
-        layer_norm(x, *w.embedding_norm, w.eps)
+        x = embedded(self.weights, ids, positions)
         groups = _equal_runs(lengths, starts)
         for layer, qkv_weight, qkv_bias in self._layers:
             x = self._layer(x, layer, qkv_weight, qkv_bias, groups)

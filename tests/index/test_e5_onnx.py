@@ -10,7 +10,7 @@ import pytest
 from index.chunk import split_sentences
 from index.e5 import E5Embeddings
 from index.e5_file import load_e5_file
-from index.e5_forward import E5Forward
+from index.e5_forward import E5Forward, embedded
 from index.embed import load_embedder
 
 pytest.importorskip("onnxruntime")
@@ -47,17 +47,14 @@ def test_the_graph_in_float_is_the_numpy_encoder() -> None:
         encoder_graph(weights).SerializeToString(), providers=["CPUExecutionProvider"]
     )
     windows = [[0, 1000, 2000, 2], [0, 35, 2], [0, 7, 8, 9, 10, 2]]
-    x = np.zeros((3, 6, weights.hidden), dtype=np.float32)
-    mask = np.zeros((3, 6), dtype=np.float32)
-    from index.e5_forward import layer_norm
-
-    for row, window in enumerate(windows):
-        e = weights.token_rows(np.array(window)) + weights.positions[: len(window)]
-        e += weights.token_type
-        x[row, : len(window)] = layer_norm(e, *weights.embedding_norm, weights.eps)
-        mask[row, : len(window)] = 1.0
-    summed = session.run(["summed"], {"x": x, "mask": mask})[0]
-    ours = summed / mask.sum(axis=1, keepdims=True)
+    ours = np.vstack(
+        [
+            session.run(["pooled"], {"x": embedded(weights, np.array(w), np.arange(len(w)))[None]})[
+                0
+            ]
+            for w in windows
+        ]
+    )
     numpy = E5Forward(load_e5_file(E5Embeddings()._file))
     expected = np.vstack([numpy.pooled([w]) for w in windows])
     np.testing.assert_allclose(ours, expected, atol=2e-4)
