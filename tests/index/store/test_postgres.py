@@ -97,16 +97,26 @@ def test_a_newer_schema_is_refused_and_nothing_written(
     store.close()
 
 
+TWO_ARTICLES = {"a.txt": "Le port de Brest accueille des voiliers.",
+                "b.txt": "La mairie de Lyon inaugure un tramway."}  # fmt: skip
+
+
+def _two_articles_built(
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path
+) -> tuple[dict[str, str], Path, PostgresStore]:
+    """Two one-sentence articles, indexed into a fresh store."""
+    sources = write_sources(tmp_path / "src", TWO_ARTICLES)
+    store = PostgresStore(database_url)
+    build_index(sources, store, embedder, ChunkSettings())
+    return dict(TWO_ARTICLES), sources, store
+
+
 def test_a_version_1_index_is_migrated_and_counts_its_words_once(
     database_url: str, embedder: VectorEmbeddings, tmp_path: Path
 ) -> None:
     # Version 1 kept no word counts: the first build after the migration counts every
     # chunk, and keeps the counts for the next one.
-    articles = {"a.txt": "Le port de Brest accueille des voiliers.",
-                "b.txt": "La mairie de Lyon inaugure un tramway."}  # fmt: skip
-    sources = write_sources(tmp_path / "src", articles)
-    store = PostgresStore(database_url)
-    build_index(sources, store, embedder, ChunkSettings())
+    articles, sources, store = _two_articles_built(database_url, embedder, tmp_path)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP TABLE newsbot.word_counts")
         conn.execute("UPDATE newsbot.schema_version SET version = 1")
@@ -286,11 +296,7 @@ def test_ef_search_is_raised_per_query_to_the_rows_asked_for(
 def test_previous_reads_no_vector_and_unchanged_rows_keep_theirs(
     database_url: str, embedder: VectorEmbeddings, tmp_path: Path
 ) -> None:
-    articles = {"a.txt": "Le port de Brest accueille des voiliers.",
-                "b.txt": "La mairie de Lyon inaugure un tramway."}  # fmt: skip
-    sources = write_sources(tmp_path / "src", articles)
-    store = PostgresStore(database_url)
-    build_index(sources, store, embedder, ChunkSettings())
+    articles, sources, store = _two_articles_built(database_url, embedder, tmp_path)
     query = (
         "SELECT a.source, c.embedding FROM newsbot.chunks c "
         "JOIN newsbot.articles a ON a.id = c.article_id"
