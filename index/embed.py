@@ -165,7 +165,10 @@ def load_embedder(
         from index.e5_onnx import onnx_available
 
         # The same vectors either way; onnxruntime's are faster (the `onnx` extra).
-        return E5Embeddings(engine="onnx" if onnx_available() else "numpy")
+        if onnx_available():
+            return E5Embeddings(engine="onnx")
+        log.info("e5 runs in numpy: the onnx extra (pip install 'newsbot[onnx]') is faster")
+        return E5Embeddings(engine="numpy")
     if choice == "e5-int8":
         from index.e5 import E5Embeddings
 

@@ -66,6 +66,11 @@ def training_sets(root: Path) -> dict[str, list[TrainingSet]]:
     }
 
 
+def every_set(sets: dict[str, list[TrainingSet]]) -> list[TrainingSet]:
+    """The sets of every role, in the order the model's data hash reads them."""
+    return [s for role in sets.values() for s in role]
+
+
 def collect(
     questions: Sequence[GoldQuestion], searcher: HybridSearcher, k: int, group: str
 ) -> list[Sample]:
@@ -251,7 +256,7 @@ def run_training(
         folder,
         model,
         {
-            "data_sha256": data_hash([s for role in sets.values() for s in role]),
+            "data_sha256": data_hash(every_set(sets)),
             "code_revision": code_revision(root),
             "embedder": embedder.name,
             "k": k,

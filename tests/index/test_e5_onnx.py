@@ -13,8 +13,6 @@ from index.e5_file import load_e5_file
 from index.e5_forward import E5Forward, embedded
 from index.embed import load_embedder
 
-pytest.importorskip("onnxruntime")
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -81,8 +79,11 @@ def test_float32_through_onnxruntime_is_the_numpy_encoder(
     assert onnx_float.name == float32.name  # one index serves both
     # Padded batches: a sentence alone gets its vector from the batch, to float rounding.
     for i in (0, 17, len(sentences) - 1):
-        np.testing.assert_allclose(onnx_float.embed_passages([sentences[i]])[0], ours[i],
-                                   atol=1e-5)  # fmt: skip
+        alone = onnx_float.embed_passages([sentences[i]])[0]
+        np.testing.assert_allclose(alone, ours[i], atol=1e-5)
+    # Other passes on one thread, so other batches: the same vectors, to float rounding.
+    one_thread = E5Embeddings(questions="ours", engine="onnx", threads=1)
+    np.testing.assert_allclose(one_thread.embed_passages(sentences), ours, atol=1e-5)
 
 
 def test_batches_pad_little_and_stay_bounded() -> None:
@@ -96,6 +97,8 @@ def test_batches_pad_little_and_stay_bounded() -> None:
         assert len(batch) <= 16
         assert lengths[batch[-1]] <= lengths[batch[0]] * 1.15 + 2
         assert len(batch) == 1 or len(batch) * lengths[batch[-1]] <= _PADDED_TOKENS
+    # Sentences of similar lengths share calls; four 510-token windows fill 2,048 tokens.
+    assert [len(b) for b in batches] == [4, 16, 16, 9, 3, 1, 1, 4, 1]
     assert [len(b) for b in _batches(lengths, 1)] == [1] * len(lengths)
 
 
