@@ -101,13 +101,14 @@ class OnnxForward:
         self._session = encoder_session(weights, int8=int8, threads=threads)
 
     def pooled(self, windows: list[list[int]]) -> Floats:
-        """One row per window, the mean of its final hidden states."""
-        out = np.empty((len(windows), self.weights.hidden), dtype=np.float32)
-        order = sorted(range(len(windows)), key=lambda w: len(windows[w]))
-        for batch in _batches([len(windows[w]) for w in order], 1 if self._int8 else _BATCH):
-            rows = [order[i] for i in batch]
-            out[rows] = self._pooled_batch([windows[r] for r in rows])
-        return out
+        """One row per window, the mean of its final hidden states; windows sorted by
+        length, as `E5Embeddings` hands them to every encoder (unsorted ones pad more)."""
+        lengths = [len(w) for w in windows]
+        parts = [
+            self._pooled_batch(windows[batch[0] : batch[-1] + 1])
+            for batch in _batches(lengths, 1 if self._int8 else _BATCH)
+        ]
+        return np.vstack(parts) if parts else np.empty((0, self.weights.hidden), np.float32)
 
     def _pooled_batch(self, windows: list[list[int]]) -> Floats:
         """One call: the windows padded to the longest, the padding masked."""

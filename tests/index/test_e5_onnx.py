@@ -141,7 +141,7 @@ def test_without_the_extra_it_is_one_clear_error(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(EmbeddingModelError) as caught:
         load_embedder("e5-int8")
     assert "\n" not in str(caught.value) and "newsbot[onnx]" in str(caught.value)
-    # "e5" is the same vectors either way: it falls back to numpy, quietly.
+    # "e5" is the same vectors either way: it falls back to numpy (with a log line).
     fallback = load_embedder("e5")
     assert isinstance(fallback, E5Embeddings) and fallback._engine == "numpy"
 
