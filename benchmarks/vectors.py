@@ -11,16 +11,24 @@ Matrix = NDArray[np.float32]
 
 
 def perturbed_vectors(
-    base: Matrix, count: int, *, noise: float = 0.35, seed: int = 0, block: int = 65_536
+    base: Matrix,
+    count: int,
+    *,
+    noise: float = 0.35,
+    seed: int = 0,
+    block: int = 65_536,
+    out: Matrix | None = None,
 ) -> Matrix:
     """Row `j` is base row `j % len(base)` plus Gaussian noise of norm ~`noise`, renormalised.
 
     Cosine to the base row is about 1 / sqrt(1 + noise²) (0.94 by default), so the
     vectors keep the real embeddings' clusters instead of being uniform on the sphere,
-    which would flatter approximate indexes.
+    which would flatter approximate indexes. `out`: where to write them (for instance a
+    matrix kept in a file, index/build_vectors.py's `spilled_zeros`).
     """
     rows, dim = base.shape
-    out = np.empty((count, dim), dtype=np.float32)
+    if out is None:
+        out = np.empty((count, dim), dtype=np.float32)
     rng = np.random.default_rng(seed)
     scale = np.float32(noise / math.sqrt(dim))
     for start in range(0, count, block):

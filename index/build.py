@@ -232,7 +232,11 @@ def build_index(
         # (Chunk vectors as means of their sentences' would halve the model's work, but
         # cost 0.025 of hit@5 on the gold set: benchmarks/chunk_means.py.)
         stored = _stored(chunks, sentences, previous)
-        all_vectors, embedded = embed_spans(spans, stored, texts, embedder, progress)
+        # A large build's vectors wait in a file beside the index (or its hash table).
+        spill = store.index_dir if isinstance(store, FaissStore) else None
+        if spill is None and hash_table is not None:
+            spill = hash_table.parent
+        all_vectors, embedded = embed_spans(spans, stored, texts, embedder, progress, spill)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
         counts = _corpus_word_counts(chunks, previous)
         words, words_embedded = embed_words(

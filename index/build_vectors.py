@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import mmap
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +19,9 @@ from index.words import WordVectors
 # 14) while the bar then moved once a minute: kept small.
 PASSAGE_BATCH = 64
 WORD_BATCH = 256
+# A build whose vectors would take more than this keeps them in a temporary file instead
+# of memory (`spilled_zeros`): 1M chunks and their 4.3M sentences are 8 GB of float32.
+SPILL_BYTES = 512 * 2**20
 
 
 def lazy_zeros(rows: int, dimension: int) -> np.ndarray:
@@ -29,16 +34,39 @@ def lazy_zeros(rows: int, dimension: int) -> np.ndarray:
     return np.frombuffer(memory, dtype=np.float32).reshape(rows, dimension)
 
 
+def spilled_zeros(rows: int, dimension: int, folder: Path) -> np.ndarray:
+    """A zero matrix kept in a file in `folder` rather than in memory: its pages are the
+    file's, so the kernel writes them out and drops them when memory runs short (with no
+    swap, anonymous memory could only grow). The file is unlinked as soon as it is open:
+    it vanishes when the matrix is dropped or the process dies, killed or not."""
+    if rows * dimension == 0:
+        return np.zeros((rows, dimension), dtype=np.float32)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder, prefix="vectors-") as handle:
+        handle.truncate(rows * dimension * 4)
+        memory = mmap.mmap(handle.fileno(), rows * dimension * 4)  # shared: the file's pages
+    return np.frombuffer(memory, dtype=np.float32).reshape(rows, dimension)
+
+
+def vector_matrix(rows: int, dimension: int, spill: Path | None) -> np.ndarray:
+    """Room for a build's vectors: in memory, or past SPILL_BYTES in a file in `spill`."""
+    if spill is not None and rows * dimension * 4 > SPILL_BYTES:
+        return spilled_zeros(rows, dimension, spill)
+    return lazy_zeros(rows, dimension)
+
+
 def embed_spans(
     spans: list[Span],
     kept: np.ndarray,
     texts: dict[str, str],
     embedder: VectorEmbeddings,
     progress: Callable[[str, int, int], None],
+    spill: Path | None = None,
 ) -> tuple[np.ndarray, int]:
     """One vector per span: the rows the store already holds (`kept`) stay zero here
-    (the store keeps its own vector of the same text) and the rest are embedded."""
-    vectors = lazy_zeros(len(spans), embedder.dimension)
+    (the store keeps its own vector of the same text) and the rest are embedded. A large
+    build's matrix lives in a temporary file in `spill` (`vector_matrix`)."""
+    vectors = vector_matrix(len(spans), embedder.dimension, spill)
     todo: dict[Span, list[int]] = {}
     for row in np.flatnonzero(~kept).tolist():
         todo.setdefault(spans[row], []).append(row)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+import index.build_vectors
 from index.build import _by_article
-from index.build_vectors import lazy_zeros
+from index.build_vectors import lazy_zeros, spilled_zeros, vector_matrix
 
 
 def test_spans_are_grouped_by_article_in_order_even_when_out_of_order() -> None:
@@ -24,3 +28,30 @@ def test_lazy_zeros_are_a_writable_zero_matrix() -> None:
     assert matrix.shape == (1000, 8) and matrix.dtype == np.float32
     assert matrix.sum() == 16.0 and not matrix[:3].any()
     assert lazy_zeros(0, 8).shape == (0, 8)
+
+
+def test_spilled_zeros_live_in_a_file_gone_from_its_folder(tmp_path: Path) -> None:
+    matrix = spilled_zeros(1000, 8, tmp_path / "spill")
+    matrix[[3, 700]] = 1.0
+
+    assert matrix.shape == (1000, 8) and matrix.dtype == np.float32
+    assert matrix.sum() == 16.0 and not matrix[:3].any()
+    assert list((tmp_path / "spill").iterdir()) == []  # unlinked: nothing left if killed
+    assert spilled_zeros(0, 8, tmp_path).shape == (0, 8)
+
+
+def test_only_a_large_matrix_is_spilled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spilled: list[tuple[int, int]] = []
+
+    def spill(rows: int, dimension: int, folder: Path) -> np.ndarray:
+        spilled.append((rows, dimension))
+        return spilled_zeros(rows, dimension, folder)
+
+    monkeypatch.setattr(index.build_vectors, "spilled_zeros", spill)
+    limit = index.build_vectors.SPILL_BYTES // (384 * 4)
+    vector_matrix(limit, 384, tmp_path)
+    vector_matrix(limit + 1, 384, None)  # no folder to spill to
+    large = vector_matrix(limit + 1, 384, tmp_path)
+
+    assert spilled == [(limit + 1, 384)]
+    assert large.shape == (limit + 1, 384) and not large[::5000].any()
