@@ -384,6 +384,11 @@ def _notes(runs: Runs) -> list[str]:
                 f"- `{name}` reused the build cached on {run['cached_from']} (same index "
                 "code, generator and base chunks); its build figures are from that run."
             )
+        if run.get("merged_from"):
+            lines.append(
+                f"- `{name}` was measured by a separate run on {run['merged_from']} "
+                "(`--merge`), on the same code unless the scenario table says otherwise."
+            )
         if value_at(runs, name, "lexical_memoised"):
             lines.append(
                 f"- `{name}`: the lexical index was built with `analyze` memoised per word "
@@ -424,9 +429,15 @@ def _scenario_table(runs: Runs) -> list[str]:
         lines.append(
             f"| `{name}` | {num(run.get('wall_s'))} | {num(run.get('peak_rss_mib'), 0)} | "
             f"{num(run.get('load_before'))} → {num(run.get('load_after'))} | "
-            f"{run.get('error') or ('cached' if run.get('cached_from') else 'ok')} |"
+            f"{run.get('error') or _reused(run)} |"
         )
     return [*lines, ""]
+
+
+def _reused(run: dict[str, Any]) -> str:
+    if run.get("cached_from"):
+        return "cached"
+    return f"merged ({run['merged_from']})" if run.get("merged_from") else "ok"
 
 
 SECTIONS: tuple[Callable[[Runs], list[str]], ...] = (

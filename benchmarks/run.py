@@ -106,6 +106,12 @@ class Runner:
         (self.work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         write_report(results, self.output)
 
+    def merge(self, other: dict[str, Any]) -> None:
+        """Scenarios another run measured (a results.json) that this one did not."""
+        for name, run in other.get("runs", {}).items():
+            if name not in self.runs and run.get("error") is None:
+                self.runs[name] = {**run, "merged_from": other.get("date", "another run")}
+
     def cached_build(self, name: str, count: int, **params: Any) -> None:
         """The synthetic build of `count` chunks, reused when its fingerprint matches."""
         cache = WORK_DIR / f"cache-{name}.json"
@@ -126,10 +132,10 @@ def _today() -> str:
     return time.strftime("%Y-%m-%d")
 
 
-def run_all(runner: Runner, smoke: bool = False) -> None:
+def run_all(runner: Runner, smoke: bool = False, scales: tuple[int, ...] = SCALES) -> None:
     w = WORK_DIR / "smoke" if smoke else WORK_DIR
     small_articles = 30 if smoke else SMALL_ARTICLES
-    scales = (20_000,) if smoke else SCALES
+    scales = (20_000,) if smoke else scales
     reindex_articles = 300 if smoke else REINDEX_ARTICLES
     queries = latency_queries()[: 12 if smoke else QUERIES]
     runner.run(
@@ -244,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="postgres: only the PostgreSQL scenarios")  # fmt: skip
     parser.add_argument("--postgres-scales", default=",".join(map(str, PG_SCALES)),
                         help="chunk counts of the PostgreSQL ingest and serve runs")  # fmt: skip
+    parser.add_argument("--merge", type=Path, action="append", default=[],
+                        help="a results.json of another run: its scenarios this run does "
+                        "not measure go into the report (repeatable)")  # fmt: skip
+    parser.add_argument("--scales", default=",".join(map(str, SCALES)),
+                        help="chunk counts of the FAISS and stock synthetic runs")  # fmt: skip
     args = parser.parse_args(argv)
     pg_scales = tuple(int(n) for n in args.postgres_scales.split(",") if n.strip())
     if args.output is None:
@@ -255,8 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     runner = Runner(args.output, work)
     if args.only == "all":
-        run_all(runner, smoke=args.smoke)
+        scales = tuple(int(n) for n in args.scales.split(",") if n.strip())
+        run_all(runner, smoke=args.smoke, scales=scales)
     run_postgres(runner, args.smoke, pg_scales)
+    for path in args.merge:
+        runner.merge(json.loads(path.read_text(encoding="utf-8")))
     runner.write(finished=True)
     minutes = (time.perf_counter() - runner.started) / 60
     print(f"[bench] wrote {args.output} in {minutes:.1f} min", file=sys.stderr)

@@ -79,3 +79,28 @@ def test_a_postgres_only_run_does_not_replace_the_whole_report() -> None:
 
     assert default_output("all") == ROOT / "BENCHMARKS.md"
     assert default_output("postgres").parent == WORK_DIR
+
+
+def test_merged_scenarios_join_the_report_and_say_where_they_come_from() -> None:
+    from benchmarks.run import Runner
+
+    runner = Runner.__new__(Runner)  # no run: only its bookkeeping
+    runner.runs = {"pg-serve-100000": _run(_serve(120.0))}
+    other = {
+        "date": "2026-12-01",
+        "runs": {
+            "pg-serve-100000": _run(_serve(999.0)),  # measured here too: this run's kept
+            "pg-serve-1000000": _run(_serve(140.0)),
+            "pg-build-1000000": {**_run({}), "error": "timed out after 10 s"},
+        },
+    }
+
+    runner.merge(other)
+
+    assert set(runner.runs) == {"pg-serve-100000", "pg-serve-1000000"}
+    assert runner.runs["pg-serve-100000"]["result"]["hybrid"]["p95_ms"] == 120.0
+    text = render(_results(runner.runs))
+    assert "| PostgreSQL: search p95 ≤ 150 ms at 1M chunks, query embedding included | " \
+        "140.0 ms | **met**" in text  # fmt: skip
+    assert "- `pg-serve-1000000` was measured by a separate run on 2026-12-01" in text
+    assert "| merged (2026-12-01) |" in text
