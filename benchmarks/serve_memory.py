@@ -34,6 +34,7 @@ def main() -> None:
     from index.lexical import LexicalIndex
     from index.search import HybridSearcher
     from index.store import faiss as store
+    from index.store import faiss_files as files
     from index.store.faiss_store import FaissReader
 
     step("imports (numpy, faiss, bm25s)")
@@ -43,19 +44,19 @@ def main() -> None:
     folder = args.index_dir / "builds" / manifest.build_id
     store.check_files(args.index_dir, manifest)
     step("manifest and checksums")
-    articles = store._read_articles(folder / "articles.jsonl")
+    articles = files.read_articles(folder / "articles.jsonl")
     step(f"articles ({len(articles):,})")
-    chunks = store._read_chunks(folder / "chunks.jsonl", articles)
+    chunks = files.read_chunks(folder / "chunks.jsonl", articles)
     step(f"chunks ({len(chunks):,})")
-    dense = store._read_index(folder / "dense.faiss")
+    dense = files.read_faiss_index(folder / "dense.faiss")
     step("dense.faiss")
     lexical = LexicalIndex.load(folder / "lexical")
     step("lexical (bm25s)")
-    sentences = store._read_sentences(folder / "sentences.jsonl", articles)
+    sentences = files.read_sentences(folder / "sentences.jsonl", articles)
     step(f"sentence spans ({len(sentences):,})")
-    sentence_index = store._read_index(folder / "sentences.faiss")
+    sentence_index = files.read_faiss_index(folder / "sentences.faiss")
     step("sentences.faiss")
-    words = store._read_words(folder, manifest.dimension)
+    words = files.read_words(folder, manifest.dimension)
     step(f"word vectors ({len(words.words):,})")
     loaded: Any = store.LoadedIndex(
         manifest, articles, chunks, dense, lexical, sentences, sentence_index, words

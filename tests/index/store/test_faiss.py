@@ -12,7 +12,7 @@ import pytest
 
 from index.embed import VectorEmbeddings
 from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError, NewsbotError
-from index.store import faiss as store_module
+from index.store import faiss_manifest
 from index.store.faiss import (
     FORMAT_VERSION,
     LoadedIndex,
@@ -338,13 +338,13 @@ def test_a_build_hashes_the_live_files_once_under_the_lock(
     seed_index_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashed: list[str] = []
-    real = store_module._sha256
+    real = faiss_manifest.file_sha256
 
     def spy(path: Path) -> str:
         hashed.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(store_module, "_sha256", spy)
+    monkeypatch.setattr(faiss_manifest, "file_sha256", spy)
     manifest = read_manifest(seed_index_copy)
     folder = FaissStore(seed_index_copy)
     with folder.lock():
