@@ -386,8 +386,7 @@ def _notes(runs: Runs) -> list[str]:
             )
         if run.get("merged_from"):
             lines.append(
-                f"- `{name}` was measured by a separate run on {run['merged_from']} "
-                "(`--merge`), on the same code unless the scenario table says otherwise."
+                f"- `{name}` was measured by a separate run ({run['merged_from']}; `--merge`)."
             )
         if value_at(runs, name, "lexical_memoised"):
             lines.append(

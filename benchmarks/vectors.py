@@ -29,6 +29,8 @@ def perturbed_vectors(
     rows, dim = base.shape
     if out is None:
         out = np.empty((count, dim), dtype=np.float32)
+    if out.shape != (count, dim):
+        raise ValueError(f"out has shape {out.shape}, not {(count, dim)}")
     rng = np.random.default_rng(seed)
     scale = np.float32(noise / math.sqrt(dim))
     for start in range(0, count, block):

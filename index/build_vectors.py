@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mmap
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embed import VectorEmbeddings
+from index.errors import IndexSpaceError
 from index.store.base import Span
 from index.words import WordVectors
 
@@ -20,7 +22,8 @@ from index.words import WordVectors
 PASSAGE_BATCH = 64
 WORD_BATCH = 256
 # A build whose vectors would take more than this keeps them in a temporary file instead
-# of memory (`spilled_zeros`): 1M chunks and their 4.3M sentences are 8 GB of float32.
+# of memory (`spilled_zeros`): about 60,000 chunks with their sentences at 384
+# dimensions; 1M chunks and their 5M sentences are 9 GB of float32.
 SPILL_BYTES = 512 * 2**20
 
 
@@ -38,13 +41,24 @@ def spilled_zeros(rows: int, dimension: int, folder: Path) -> np.ndarray:
     """A zero matrix kept in a file in `folder` rather than in memory: its pages are the
     file's, so the kernel writes them out and drops them when memory runs short (with no
     swap, anonymous memory could only grow). The file is unlinked as soon as it is open:
-    it vanishes when the matrix is dropped or the process dies, killed or not."""
+    it vanishes when the matrix is dropped or the process dies, killed or not. The space
+    is reserved first: a full disk is one line before any embedding, not a crash (SIGBUS)
+    hours into it."""
     if rows * dimension == 0:
         return np.zeros((rows, dimension), dtype=np.float32)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(dir=folder, prefix="vectors-") as handle:
-        handle.truncate(rows * dimension * 4)
-        memory = mmap.mmap(handle.fileno(), rows * dimension * 4)  # shared: the file's pages
+    size = rows * dimension * 4
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix="vectors-") as handle:
+            os.posix_fallocate(handle.fileno(), 0, size)
+            memory = mmap.mmap(handle.fileno(), size)  # shared: the file's pages
+    except OSError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise IndexSpaceError(
+            f"no room for this build's {size / 2**20:,.0f} MiB of vectors in {folder} "
+            f"({reason}); free that much disk there, or index into another folder "
+            "(--index-dir)"
+        ) from exc
     return np.frombuffer(memory, dtype=np.float32).reshape(rows, dimension)
 
 

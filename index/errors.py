@@ -19,6 +19,10 @@ class IndexBusyError(NewsbotError):
     """Another build holds the index folder's lock."""
 
 
+class IndexSpaceError(NewsbotError):
+    """No room on disk for a large build's vectors (index/build_vectors.py)."""
+
+
 class SourceFolderError(NewsbotError):
     """The folder of articles to index does not exist or holds nothing readable."""
 

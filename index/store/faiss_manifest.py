@@ -67,6 +67,7 @@ def one_line(exc: BaseException) -> str:
 
 
 def rebuild_hint(index_dir: Path) -> str:
+    """What every damaged-index message ends with: the command that repairs it."""
     return f"run `newsbot index --rebuild --index-dir {index_dir}`"
 
 
@@ -143,6 +144,7 @@ def check_files(index_dir: Path, manifest: Manifest) -> None:
 
 
 def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read a megabyte at a time."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -86,21 +86,26 @@ def test_merged_scenarios_join_the_report_and_say_where_they_come_from() -> None
 
     runner = Runner.__new__(Runner)  # no run: only its bookkeeping
     runner.runs = {"pg-serve-100000": _run(_serve(120.0))}
+    runner.runs["pg-build-1000000"] = {**_run({}), "error": "timed out after 10 s"}
     other = {
         "date": "2026-12-01",
+        "machine": {"revision": "e976364"},
         "runs": {
             "pg-serve-100000": _run(_serve(999.0)),  # measured here too: this run's kept
             "pg-serve-1000000": _run(_serve(140.0)),
-            "pg-build-1000000": {**_run({}), "error": "timed out after 10 s"},
+            "pg-build-1000000": _run({"sentences": 5_000_000, "ingest_s": 3000.0}),
+            "pg-build-100000": {**_run({}), "error": "timed out after 10 s"},
         },
     }
 
     runner.merge(other)
 
-    assert set(runner.runs) == {"pg-serve-100000", "pg-serve-1000000"}
+    # An ok run replaces this run's failed one; a failed one is never taken.
+    assert set(runner.runs) == {"pg-serve-100000", "pg-serve-1000000", "pg-build-1000000"}
+    assert runner.runs["pg-build-1000000"]["error"] is None
     assert runner.runs["pg-serve-100000"]["result"]["hybrid"]["p95_ms"] == 120.0
     text = render(_results(runner.runs))
     assert "| PostgreSQL: search p95 ≤ 150 ms at 1M chunks, query embedding included | " \
         "140.0 ms | **met**" in text  # fmt: skip
-    assert "- `pg-serve-1000000` was measured by a separate run on 2026-12-01" in text
-    assert "| merged (2026-12-01) |" in text
+    assert "- `pg-serve-1000000` was measured by a separate run (2026-12-01, code `e976364`" in text
+    assert "| merged (2026-12-01, code `e976364`) |" in text
