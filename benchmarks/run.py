@@ -54,7 +54,7 @@ PG_SETTINGS = {
 # At 1M chunks the sentence graph (5M vectors, ~2.2 KB each in pgvector's build) needs
 # ~11 GB to be built in memory; past it pgvector inserts row by row on disk. The setting
 # is the server's: a run with a 1M scale gives it to its smaller builds too.
-PG_LARGE_SCALE = 500_000
+PG_LARGE_SCALE = 200_000  # from here the sentence graph outgrows 2 GB
 PG_LARGE_BUILD_MEMORY = "11GB"
 PG_BUILD_TIMEOUT_S = 4 * 3_600.0  # every PostgreSQL build; 1M: ~10x the 100k, HNSW more
 
