@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,9 @@ import numpy as np
 import pytest
 
 import index.build
-import index.build_vectors
 from bot.answer import answer_question
 from bot.answer.ranker import load_answer_model
 from index.build import build_index
-from index.build_vectors import spilled_zeros
 from index.chunk import ChunkSettings, chunk_article, split_sentences
 from index.embed import VectorEmbeddings
 from index.lexical import LexicalIndex
@@ -26,12 +23,12 @@ from index.models import Article, Chunk
 from index.search import HybridSearcher
 from index.store.base import IndexStore
 from index.store.faiss import LoadedIndex
-from index.store.faiss_store import FaissStore, update_of
+from index.store.faiss_store import update_of
 from index.store.postgres import PostgresStore
 from index.words import word_counts
+from tests.index.store.conftest import StoreMaker
 
 ROOT = Path(__file__).resolve().parents[3]
-StoreMaker = Callable[[], IndexStore]
 
 ARTICLES = {
     "a.txt": "Le port de Brest accueille une flotte de voiliers anciens. Les marins "
@@ -41,23 +38,6 @@ ARTICLES = {
     "c.txt": "Un glacier des Alpes a perdu trente mètres en un an. Les guides de Chamonix "
     "déplacent leurs itinéraires vers le nord.",
 }
-
-
-@pytest.fixture(params=["faiss", "postgres"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreMaker:
-    """A maker of new, empty stores of one kind."""
-    made = iter(range(100))
-    if request.param == "faiss":
-        return lambda: FaissStore(tmp_path / f"index-{next(made)}")
-    url: str = request.getfixturevalue("database_url")
-    stores: list[PostgresStore] = []
-
-    def postgres() -> IndexStore:
-        stores.append(PostgresStore(url, schema=f"s{next(made)}"))
-        return stores[-1]
-
-    request.addfinalizer(lambda: [s.close() for s in stores])
-    return postgres
 
 
 def spans(hits: list) -> list[tuple[str, int, int]]:
@@ -301,36 +281,3 @@ def test_unchanged_articles_are_not_split_or_counted_again(
     assert again is not None
     assert again.word_counts == word_counts(c.text for c in reader.all_chunks())
     assert "panne" in again.word_counts and "inaugure" not in again.word_counts
-
-
-def test_a_large_build_keeps_its_vectors_in_a_file_and_leaves_none(
-    make_store: StoreMaker,
-    embedder: VectorEmbeddings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Past SPILL_BYTES the vectors wait in an unlinked file beside the index (a folder
-    # store) or its hash table (PostgreSQL), not in memory; the index is the same.
-    sources = write_sources(tmp_path / "src", ARTICLES)
-    question = "tramway de Lyon"
-    in_memory = make_store()
-    build_index(sources, in_memory, embedder, ChunkSettings())
-    expected = searcher_of(in_memory, embedder).search(question, 3)
-    spilled: list[Path] = []
-
-    def spill(rows: int, dimension: int, folder: Path) -> np.ndarray:
-        spilled.append(folder)
-        matrix = spilled_zeros(rows, dimension, folder)
-        assert not list(folder.glob("vectors-*"))  # unlinked once open
-        return matrix
-
-    monkeypatch.setattr(index.build_vectors, "SPILL_BYTES", 0)
-    monkeypatch.setattr(index.build_vectors, "spilled_zeros", spill)
-    store, table = make_store(), tmp_path / "hashes" / "file-hashes.json"
-    build_index(sources, store, embedder, ChunkSettings(), hash_table=table)
-
-    where = store.location if isinstance(store, FaissStore) else str(table.parent)
-    assert [str(folder) for folder in spilled] == [where]
-    found = searcher_of(store, embedder).search(question, 3)
-    assert spans(found) == spans(expected)
-    assert [h.score for h in found] == pytest.approx([h.score for h in expected], abs=1e-4)
