@@ -43,11 +43,9 @@ from index.build import build_index
 from index.build_vectors import vector_matrix
 from index.chunk import split_sentences
 from index.embed import load_embedder
-from index.lexical import analyze
 from index.search import HybridSearcher
 from index.store.base import BuildUpdate
 from index.store.postgres import PostgresStore
-from index.store.postgres_lexical import lexical_plan
 from index.store.postgres_reader import PostgresReader
 from index.words import WordVectors, corpus_words
 
@@ -226,16 +224,7 @@ def ef_sweep(url: str, schema: str, vectors: list[Any], n: int) -> dict[str, Any
 
 def _exact_share(reader: PostgresReader, queries: list[str], n: int) -> float:
     """Share of the questions whose bounded lexical list is provably BM25's own top n."""
-    exact = 0
-    frequencies = reader.lexicon.frequencies
-    for query in queries:
-        terms = [t for t in analyze(query, query=True) if t in frequencies]
-        if not terms:
-            exact += 1
-            continue
-        plan = lexical_plan(terms, frequencies, reader.lexicon.size, reader.lexical_budget)
-        scores = [s for _, s in reader.retrieve(None, query, n).lexical]
-        exact += plan.exact(scores, n)
+    exact = sum(reader.retrieve(None, query, n).lexical_exact for query in queries)
     return exact / max(len(queries), 1)
 
 

@@ -144,6 +144,7 @@ class Retrieved:
     dense: Ranked  # chunks by the cosine of their vector with the question's
     sentences: Ranked  # chunks by the cosine of their best sentence
     lexical: Ranked  # chunks by BM25 (positive scores only)
+    lexical_exact: bool = True  # False: a bounded search may have missed some of its top
 
 
 class IndexReader(Protocol):

@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
 from index.store.base import BuildUpdate, PreviousBuild, StoreState
+from index.store.postgres_champions import CHAMPION_DEPTH, CHAMPION_DF
 from index.store.postgres_lexical import LEXICAL_CANDIDATES
 from index.store.postgres_previous import read_previous
 from index.store.postgres_reader import EF_SEARCH, PostgresReader, read_state
@@ -52,8 +53,10 @@ class PostgresStore:
         pool_size: int = 8,
         ef_search: int = EF_SEARCH,
         lexical_budget: int = LEXICAL_CANDIDATES,
+        champions: tuple[int, int] = (CHAMPION_DF, CHAMPION_DEPTH),
     ) -> None:
         self.url = url
+        self.champions = champions  # the lists' threshold and depth (postgres_champions.py)
         self.schema = schema
         self.pool_size = pool_size
         self.ef_search = ef_search
@@ -151,7 +154,7 @@ class PostgresStore:
         build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         try:
             with conn.transaction():
-                apply_update(conn, self.schema, update, build_id)
+                apply_update(conn, self.schema, update, build_id, self.champions)
         except psycopg.OperationalError as exc:
             raise connection_error(self.url, exc) from exc
         except psycopg.Error as exc:

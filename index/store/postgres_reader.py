@@ -26,6 +26,7 @@ from index.lexical import analyze
 from index.models import Article, Chunk
 from index.store.base import Ranked, Retrieved, Span, StoreState, Vector
 from index.store.postgres_lexical import (
+    FLOORS_SQL,
     K1,
     LEXICAL_CANDIDATES,
     LEXICAL_SQL,
@@ -182,8 +183,13 @@ class PostgresReader:
                 )
             query = sql.SQL("SELECT term, df FROM {}.lexicon").format(sql.Identifier(schema))
             frequencies: dict[str, int] = {str(t): int(df) for t, df in conn.execute(query)}
+            query = sql.SQL("SELECT champion_df, champion_depth FROM {}.state").format(
+                sql.Identifier(schema)
+            )
+            listed_df, depth = conn.execute(query).fetchone() or (None, None)
             words = read_words(conn, schema, state.dimension)
-        return cls(pool, schema, state, PgLexicon(state.chunk_count, frequencies), words, **knobs)
+        lexicon = PgLexicon(state.chunk_count, frequencies, listed_df, int(depth or 0))
+        return cls(pool, schema, state, lexicon, words, **knobs)
 
     @property
     def build_id(self) -> str:
@@ -245,15 +251,11 @@ class PostgresReader:
         terms = self._query_terms(query) if query is not None and n > 0 else []
         plan: LexicalPlan | None = None
         if terms:
-            plan = lexical_plan(terms, self._lexicon.frequencies, self._lexicon.size,
-                                self.lexical_budget)  # fmt: skip
-            params.update(terms=terms, distinct=list(dict.fromkeys(terms)),
-                          query=" | ".join(f"'{t}'" for t in plan.seeds))  # fmt: skip
-            params.update(k1=K1, b=B, cap=self.lexical_budget)
-            cap = sql.SQL("ORDER BY id DESC LIMIT %(cap)s" if plan.capped else "")
-            parts.append(sql.SQL("SELECT 'l', * FROM ({}) AS l").format(
-                sql.SQL(LEXICAL_SQL).format(s=self.name, cap=cap)))  # type: ignore[arg-type]  # fmt: skip
-        lists: dict[str, Ranked] = {"d": [], "s": [], "l": []}
+            lexicon = self._lexicon
+            plan = lexical_plan(terms, lexicon.frequencies, lexicon.size, self.lexical_budget,
+                                lexicon.listed_df)  # fmt: skip
+            parts += self._lexical(plan, terms, params)
+        lists: dict[str, Ranked] = {"d": [], "s": [], "l": [], "f": []}
         if parts:
             statement = sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(p) for p in parts)
             with self.connection() as conn, _transaction(conn, vector is not None):
@@ -268,9 +270,30 @@ class PostgresReader:
         for chunk_id, score in lists["s"]:
             ranked.setdefault(chunk_id, score)
         lexical = [r for r in lists["l"] if r[1] > 0]
-        if plan is not None and not plan.exact([s for _, s in lexical], n):
-            log.debug("lexical list bounded (seed terms %s of %s)", plan.seeds, terms)
-        return Retrieved(lists["d"], list(ranked.items()), lexical)
+        exact = True
+        if plan is not None:
+            floors = {plan.listed[int(i) - 1]: floor for i, floor in lists["f"]}
+            exact = plan.exact([s for _, s in lexical], n, floors)
+            if not exact:
+                log.debug("lexical list bounded (seeds %s, lists %s of %s)", plan.seeds,
+                          plan.listed, terms)  # fmt: skip
+        return Retrieved(lists["d"], list(ranked.items()), lexical, exact)
+
+    def _lexical(
+        self, plan: LexicalPlan, terms: list[str], params: dict[str, Any]
+    ) -> list[sql.Composable]:
+        """The lexical list's statement (and the floors of the lists it reads)."""
+        params.update(terms=terms, distinct=list(dict.fromkeys(terms)), k1=K1, b=B,
+                      cap=self.lexical_budget, query=" | ".join(f"'{t}'" for t in plan.seeds),
+                      listed=plan.listed, depth=self._lexicon.depth)  # fmt: skip
+        cap = sql.SQL("ORDER BY id DESC LIMIT %(cap)s" if plan.capped else "")
+        lexical = sql.SQL(LEXICAL_SQL.replace("{where}", plan.where()))
+        statement = lexical.format(s=self.name, cap=cap)  # type: ignore[arg-type]
+        parts: list[sql.Composable] = [sql.SQL("SELECT 'l', * FROM ({}) AS l").format(statement)]
+        if plan.listed:
+            floors = sql.SQL(FLOORS_SQL).format(s=self.name)  # type: ignore[arg-type]
+            parts.append(sql.SQL("SELECT 'f', * FROM ({}) AS f").format(floors))
+        return parts
 
     def _nearest(self, kind: str, table: str, key: str, limit: str) -> sql.Composable:
         return sql.SQL(

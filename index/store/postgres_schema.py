@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from index.errors import DatabaseError, IndexMissingError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Sent when connecting, so that an unreachable server fails in seconds, not minutes.
 CONNECT_TIMEOUT = 5
 
@@ -79,6 +79,18 @@ _MIGRATIONS: list[str] = [
     # 2: how many chunks use each content word (index/words.py), kept for the next build.
     """
 CREATE TABLE {s}.word_counts (word text PRIMARY KEY, chunks integer NOT NULL);
+""",
+    # 3: champion lists (index/store/postgres_champions.py), built by the next write;
+    # until then (settings NULL) readers go without them.
+    """
+ALTER TABLE {s}.state ADD COLUMN champion_df integer, ADD COLUMN champion_depth integer;
+CREATE TABLE {s}.champions (
+    term text NOT NULL,
+    impact real NOT NULL,
+    chunk_id bigint NOT NULL REFERENCES {s}.chunks (id) ON DELETE CASCADE
+);
+CREATE INDEX champions_term ON {s}.champions (term, impact, chunk_id);
+CREATE INDEX champions_chunk ON {s}.champions (chunk_id);
 """,
 ]
 

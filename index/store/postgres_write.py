@@ -14,6 +14,7 @@ from psycopg import sql
 from index.lexical import analyze
 from index.models import Article, Chunk
 from index.store.base import BuildUpdate, chunk_of_sentences
+from index.store.postgres_champions import CHAMPION_DEPTH, CHAMPION_DF, update_champions
 from index.store.postgres_reader import read_state
 from index.store.postgres_schema import create_vector_indexes, drop_vector_indexes, set_dimension
 
@@ -31,9 +32,14 @@ def tsvector_literal(terms: list[str]) -> str:
 
 
 def apply_update(
-    conn: psycopg.Connection[Any], schema: str, update: BuildUpdate, build_id: str
+    conn: psycopg.Connection[Any],
+    schema: str,
+    update: BuildUpdate,
+    build_id: str,
+    champions: tuple[int, int] = (CHAMPION_DF, CHAMPION_DEPTH),
 ) -> None:
-    """Turn the stored state into `update`: delete, insert and update rows."""
+    """Turn the stored state into `update`: delete, insert and update rows;
+    `champions`: the lists' threshold and depth (postgres_champions.py)."""
     s = sql.Identifier(schema)
     old = read_state(conn, schema, lock=True)
     same_vectors = old is not None and (old.embedder, old.dimension) == (
@@ -93,7 +99,8 @@ def apply_update(
     _replace_word_counts(conn, schema, update)
     if empty:
         create_vector_indexes(conn, schema)
-    if empty or len(added) > len(existing) // 10:
+    bulk = empty or len(added) > len(existing) // 10
+    if bulk:
         # The planner's statistics: without them, after a bulk load it guesses, and
         # reads every chunk instead of the GIN index's few (autovacuum comes later).
         for table in ("articles", "chunks", "sentences", "lexicon", "state"):
@@ -121,6 +128,11 @@ def apply_update(
             json.dumps(update.skipped, ensure_ascii=False),
         ),
     )
+    threshold, depth = champions
+    update_champions(conn, schema, fresh=empty, added=bool(added), threshold=threshold,
+                     depth=depth)  # fmt: skip
+    if bulk:
+        conn.execute(sql.SQL("ANALYZE {}.champions").format(s))
 
 
 def _insert(

@@ -22,11 +22,11 @@ def test_lexical_plan_takes_the_rarest_terms_within_the_budget() -> None:
     plan = lexical_plan(["common", "rare", "mid", "common"], frequencies, 1000, budget=10)
     assert plan.seeds == ["rare", "mid"] and not plan.capped
     # "common" is left out twice, as often as the query repeats it.
-    assert plan.bound == pytest.approx(2 * bm25_idf(900, 1000))
+    assert plan.bound() == pytest.approx(2 * bm25_idf(900, 1000))
     assert plan.exact([9.0, 8.0], 2) and not plan.exact([9.0, 0.1], 2)
     assert not plan.exact([9.0], 2)  # fewer found than asked: a skipped chunk may follow
     everything = lexical_plan(["common", "rare"], frequencies, 1000, budget=1000)
-    assert everything.seeds == ["rare", "common"] and everything.bound == 0
+    assert everything.seeds == ["rare", "common"] and everything.bound() == 0
     assert everything.exact([], 5)
     capped = lexical_plan(["common"], frequencies, 1000, budget=10)
     assert capped.seeds == ["common"] and capped.capped and not capped.exact([9.0], 1)
