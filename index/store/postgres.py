@@ -23,7 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from index.errors import DatabaseError, IndexBusyError, IndexCorruptError
 from index.store.base import BuildUpdate, PreviousBuild, StoreState
-from index.store.postgres_champions import CHAMPION_DEPTH, CHAMPION_DF
+from index.store.postgres_champions import CHAMPION_DEPTH, CHAMPION_DF, ensure_champions
 from index.store.postgres_lexical import LEXICAL_CANDIDATES
 from index.store.postgres_previous import read_previous
 from index.store.postgres_reader import EF_SEARCH, PostgresReader, read_state
@@ -140,6 +140,8 @@ class PostgresStore:
                 )
             self._writer = conn
             try:
+                with conn.transaction():
+                    ensure_champions(conn, self.schema, *self.champions)
                 yield
             finally:
                 self._writer = None

@@ -120,6 +120,19 @@ def update_champions(
     )
 
 
+def ensure_champions(
+    conn: psycopg.Connection[Any], schema: str, threshold: int, depth: int
+) -> None:
+    """An index written before the lists (schema 2, migrated) gets them now, so that an
+    unchanged corpus, which writes no build, is not left without them."""
+    row = conn.execute(
+        sql.SQL("SELECT champion_df FROM {}.state").format(sql.Identifier(schema))
+    ).fetchone()
+    if row is not None and row[0] is None:
+        update_champions(conn, schema, fresh=True, added=False, threshold=threshold,
+                         depth=depth)  # fmt: skip
+
+
 def _update(
     conn: psycopg.Connection[Any],
     s: sql.Identifier,
