@@ -43,6 +43,7 @@ STAGES = (
     ("index.store.postgres_write", "_insert_sentences", "    sentence rows (HNSW inserts)"),
     ("index.store.postgres_write", "_apply_terms", "  lexicon"),
     ("index.store.postgres_write", "_replace_words", "  corpus words"),
+    ("index.store.postgres_write", "update_champions", "  champion lists"),
 )
 
 
