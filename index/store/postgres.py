@@ -26,7 +26,7 @@ from index.store.base import BuildUpdate, PreviousBuild, StoreState
 from index.store.postgres_champions import CHAMPION_DEPTH, CHAMPION_DF, ensure_champions
 from index.store.postgres_lexical import LEXICAL_CANDIDATES
 from index.store.postgres_previous import read_previous
-from index.store.postgres_reader import EF_SEARCH, PostgresReader, read_state
+from index.store.postgres_reader import EF_SEARCH, PostgresReader
 from index.store.postgres_schema import (
     check_version,
     connect,
@@ -35,6 +35,7 @@ from index.store.postgres_schema import (
     redacted,
     stored_version,
 )
+from index.store.postgres_state import read_state
 from index.store.postgres_write import apply_update
 
 DEFAULT_SCHEMA = "newsbot"

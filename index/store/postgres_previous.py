@@ -17,7 +17,7 @@ from psycopg import sql
 
 from index.models import Article
 from index.store.base import PreviousBuild, Span, StoredArticles
-from index.store.postgres_reader import read_state, read_words
+from index.store.postgres_state import read_state, read_words
 
 
 def read_previous(

@@ -8,7 +8,6 @@ transaction for a question, so that everything it reads comes from one committed
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from index.store.postgres_lexical import (
     lexical_plan,
 )
 from index.store.postgres_schema import redacted
+from index.store.postgres_state import as_array, read_state, read_words
 from index.words import WordVectors
 
 log = logging.getLogger(__name__)
@@ -61,61 +61,6 @@ def _transaction(conn: psycopg.Connection[Any], wanted: bool) -> Iterator[None]:
     else:
         with conn.transaction():
             yield
-
-
-def read_state(
-    conn: psycopg.Connection[Any], schema: str, *, lock: bool = False
-) -> StoreState | None:
-    query = sql.SQL(
-        "SELECT build_id, embedder, dimension, chunk_size, chunk_overlap, article_count, "
-        "chunk_count, files, skipped FROM {}.state" + (" FOR UPDATE" if lock else "")
-    ).format(sql.Identifier(schema))
-    try:
-        row = conn.execute(query).fetchone()
-    except psycopg.errors.UndefinedTable:
-        return None
-    if row is None:
-        return None
-    files = row[7] if isinstance(row[7], dict) else json.loads(row[7])
-    skipped = row[8] if isinstance(row[8], dict) else json.loads(row[8])
-    articles = {
-        source: article_id
-        for source, article_id in conn.execute(
-            sql.SQL("SELECT source, id FROM {}.articles ORDER BY position").format(
-                sql.Identifier(schema)
-            )
-        )
-    }
-    return StoreState(
-        build_id=row[0],
-        embedder=row[1],
-        dimension=int(row[2]),
-        chunk_size=int(row[3]),
-        chunk_overlap=int(row[4]),
-        article_count=int(row[5]),
-        chunk_count=int(row[6]),
-        articles=articles,
-        files=files,
-        skipped=skipped,
-    )
-
-
-def as_array(vector: Any) -> Vector:
-    """A pgvector value (pgvector.Vector) as a float32 array."""
-    return np.asarray(vector.to_numpy(), dtype=np.float32)
-
-
-def read_words(conn: psycopg.Connection[Any], schema: str, dimension: int) -> WordVectors:
-    rows = (
-        conn.cursor(binary=True)
-        .execute(sql.SQL("SELECT word, embedding FROM {}.words").format(sql.Identifier(schema)))
-        .fetchall()
-    )
-    rows.sort(key=lambda r: r[0])  # Python's order, as the FAISS store's sorted words
-    matrix = np.zeros((len(rows), dimension), dtype=np.float32)
-    for i, (_, vector) in enumerate(rows):
-        matrix[i] = as_array(vector)
-    return WordVectors(tuple(r[0] for r in rows), matrix)
 
 
 class PgArticles(Mapping[str, Article]):

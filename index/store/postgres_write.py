@@ -15,8 +15,8 @@ from index.lexical import analyze
 from index.models import Article, Chunk
 from index.store.base import BuildUpdate, chunk_of_sentences
 from index.store.postgres_champions import CHAMPION_DEPTH, CHAMPION_DF, update_champions
-from index.store.postgres_reader import read_state
 from index.store.postgres_schema import create_vector_indexes, drop_vector_indexes, set_dimension
+from index.store.postgres_state import read_state
 
 MAX_POSITIONS = 256  # a tsvector keeps at most this many positions of one lexeme
 
