@@ -11,8 +11,14 @@ The lists are kept so that every chunk outside a term's list has an impact at mo
 list's lowest (its floor), which bounds what a chunk outside every list can score: a new
 chunk joins a list only at or above its floor, the list is then trimmed back to `depth`,
 and a list that deletions shrank below half its depth is computed again from every
-chunk holding the term (through the GIN index). Impacts use the average chunk length of
-the build that wrote them; that drifts slowly with the corpus, and so does the bound.
+chunk holding the term (through the GIN index).
+
+Impacts use the average chunk length (avgdl) of the build that wrote them; today's may
+be larger, which raises every impact, most of all a long chunk's. The state keeps the
+least avgdl the lists were written with, `champion_avgdl`: at an avgdl r times larger
+(r = today's / that), k1 * norm is at least 1 / r of what it was, so an impact outside a
+list is at most 1 / (1 + (1 / floor - 1) / r) (the floors readers use, postgres_lexical.py).
+When today's avgdl is more than `AVGDL_DRIFT` above it, every list is computed again.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ from index.store.postgres_lexical import K1, B
 CHAMPION_DF = 1_000
 # ... of this many chunks.
 CHAMPION_DEPTH = 200
+# Every list is computed again once the average chunk length grew this much (a share)
+# above the least one its impacts were computed with: past it the floors readers loosen
+# (module docstring) bound fewer questions exactly.
+AVGDL_DRIFT = 0.05
 
 # The impact of lexeme `u` in chunk `c`, the average chunk length being `a.avgdl`.
 _IMPACT = (
@@ -101,10 +111,16 @@ def update_champions(
     and the state row written. `fresh`: no chunk was there before this build."""
     s = sql.Identifier(schema)
     stored = conn.execute(
-        sql.SQL("SELECT champion_df, champion_depth FROM {}.state").format(s)
+        sql.SQL(
+            "SELECT champion_df, champion_depth, champion_avgdl, "
+            "total_length::float8 / greatest(chunk_count, 1) FROM {}.state"
+        ).format(s)
     ).fetchone()
     params: dict[str, Any] = {"depth": depth}
-    if fresh or stored is None or tuple(stored) != (threshold, depth):
+    avgdl = float(stored[3]) if stored is not None else 0.0
+    least: float | None = None if stored is None or stored[2] is None else float(stored[2])
+    drifted = least is None or avgdl > least * (1 + AVGDL_DRIFT)
+    if fresh or stored is None or tuple(stored[:2]) != (threshold, depth) or drifted:
         # Every list from every chunk, in one pass over them.
         conn.execute(sql.SQL("DELETE FROM {}.champions").format(s))
         query = sql.SQL("SELECT term FROM {}.lexicon WHERE df > %s").format(s)
@@ -112,23 +128,27 @@ def update_champions(
         if listed:
             merge = sql.SQL(_MERGE).format(s=s, source=sql.SQL(""))
             conn.execute(merge, {**params, "terms": listed})
+        least = avgdl
     else:
         _update(conn, s, params, added=added, threshold=threshold, depth=depth)
+        least = min(least or avgdl, avgdl)
     conn.execute(
-        sql.SQL("UPDATE {}.state SET champion_df = %s, champion_depth = %s").format(s),
-        (threshold, depth),
+        sql.SQL(
+            "UPDATE {}.state SET champion_df = %s, champion_depth = %s, champion_avgdl = %s"
+        ).format(s),
+        (threshold, depth, least),
     )
 
 
 def ensure_champions(
     conn: psycopg.Connection[Any], schema: str, threshold: int, depth: int
 ) -> None:
-    """An index written before the lists (schema 2, migrated) gets them now, so that an
-    unchanged corpus, which writes no build, is not left without them."""
+    """An index written before the lists or their avgdl (schemas 2 and 3, migrated) gets
+    them now, so that an unchanged corpus, which writes no build, is not left without."""
     row = conn.execute(
-        sql.SQL("SELECT champion_df FROM {}.state").format(sql.Identifier(schema))
+        sql.SQL("SELECT champion_df, champion_avgdl FROM {}.state").format(sql.Identifier(schema))
     ).fetchone()
-    if row is not None and row[0] is None:
+    if row is not None and (row[0] is None or row[1] is None):
         update_champions(conn, schema, fresh=True, added=False, threshold=threshold,
                          depth=depth)  # fmt: skip
 

@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from index.errors import DatabaseError, IndexMissingError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Sent when connecting, so that an unreachable server fails in seconds, not minutes.
 CONNECT_TIMEOUT = 5
 
@@ -91,6 +91,12 @@ CREATE TABLE {s}.champions (
 );
 CREATE INDEX champions_term ON {s}.champions (term, impact, chunk_id);
 CREATE INDEX champions_chunk ON {s}.champions (chunk_id);
+""",
+    # 4: the least average chunk length the lists' impacts were computed with, which
+    # bounds how far today's impacts can exceed a floor; NULL: the next indexer
+    # computes every list again.
+    """
+ALTER TABLE {s}.state ADD COLUMN champion_avgdl double precision;
 """,
 ]
 

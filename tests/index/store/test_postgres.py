@@ -112,12 +112,13 @@ def test_a_version_1_index_is_migrated_and_counts_its_words_once(
     database_url: str, embedder: VectorEmbeddings, tmp_path: Path
 ) -> None:
     # Version 1 kept no word counts: the first build after the migration counts every
-    # chunk, and keeps the counts for the next one. (Nor champion lists: version 3.)
+    # chunk, and keeps the counts for the next one. (Nor champion lists: versions 3 and 4.)
     articles, sources, store = _two_articles_built(database_url, embedder, tmp_path)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP TABLE newsbot.word_counts, newsbot.champions")
         conn.execute(
-            "ALTER TABLE newsbot.state DROP COLUMN champion_df, DROP COLUMN champion_depth"
+            "ALTER TABLE newsbot.state DROP COLUMN champion_df, DROP COLUMN champion_depth, "
+            "DROP COLUMN champion_avgdl"
         )
         conn.execute("UPDATE newsbot.schema_version SET version = 1")
     with pytest.raises(DatabaseError, match="version 1; run `newsbot index` once"):
