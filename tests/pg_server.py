@@ -59,6 +59,12 @@ class PgServer:
                            "-w", "stop"])  # fmt: skip
 
 
+def restart_server(server: PgServer) -> None:
+    """Stop and start the server (its shared buffers emptied), waiting for it."""
+    _run(server.run_as, [str(server.binaries / "pg_ctl"), "-D", str(server.data), "-m", "fast",
+                         "-w", "restart"])  # fmt: skip
+
+
 def _run(user: str | None, command: list[str]) -> None:
     # Its own group too: with root's, the group bits of root's folders would apply to it.
     ids = {} if user is None else {"user": user, "group": pwd.getpwnam(user).pw_gid,
