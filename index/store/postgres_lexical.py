@@ -57,15 +57,16 @@ _CHAMPIONS = (
 )
 _LISTED = f"SELECT c.chunk_id FROM unnest(%(listed)s::text[]) AS t (term) {_CHAMPIONS}"
 # Each list's floor, loosened for an average chunk length above the least the lists were
-# computed with (postgres_champions.py; no such avgdl: no bound, 1).
+# computed with (postgres_champions.py; no such avgdl, as between migration 4 and the
+# next indexer: no bound, 1; LEAST ignores NULLs, hence the coalesce inside).
 FLOORS_SQL = f"""
 SELECT f.ord, 1 / (1 + (1 / f.floor - 1) * r.r) FROM (
     SELECT t.ord, min(c.impact)::float8 AS floor
     FROM unnest(%(listed)s::text[]) WITH ORDINALITY AS t (term, ord) {_CHAMPIONS}
     GROUP BY t.ord
 ) f CROSS JOIN (
-    SELECT coalesce(least(1, champion_avgdl * greatest(chunk_count, 1)
-                             / nullif(total_length, 0)), 0) AS r FROM {{s}}.state
+    SELECT least(1, coalesce(champion_avgdl * greatest(chunk_count, 1)
+                             / nullif(total_length, 0), 0)) AS r FROM {{s}}.state
 ) r
 """
 

@@ -102,8 +102,10 @@ def test_an_exact_bounded_list_is_bm25s_top(
 
 
 def test_builds_keep_the_lists_a_first_build_would_make(
-    database_url: str, embedder: VectorEmbeddings, tmp_path: Path
+    database_url: str, embedder: VectorEmbeddings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The incremental paths: no recomputation for the average length's drift (below).
+    monkeypatch.setattr(champions_module, "AVGDL_DRIFT", 100.0)
     src = tmp_path / "src"
     store = _store(database_url)
     _build(store, embedder, write_sources(src, BOUNDED))
@@ -165,6 +167,10 @@ def test_a_migrated_index_gets_its_lists_from_the_next_indexer(
     assert len(_lists(database_url)["tramway"]) == DEPTH
     reader = store.open_reader(embedder.name, embedder.dimension)
     assert reader.retrieve(None, "tramway", DEPTH).lexical_exact
+    # Schema 4 migrated, lists not yet computed again: their floors bound nothing.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE newsbot.state SET champion_avgdl = NULL")
+    assert not reader.retrieve(None, "tramway", DEPTH).lexical_exact
     store.close()
 
 
