@@ -51,7 +51,12 @@ def _pg_latency_why(runs: Runs, scale: int) -> str:
     names = {"embed": "query embedding", "dense_search": "chunk HNSW",
              "sentence_search": "sentence HNSW", "lexical_search": "BM25"}  # fmt: skip
     pieces = [f"{names[k]} {v['p50_ms']:.0f} ms" for k, v in parts.items() if k in names]
-    return "p50 by stage: " + ", ".join(pieces) if pieces else ""
+    why = "p50 by stage: " + ", ".join(pieces) if pieces else ""
+    again = value_at(runs, f"pg-serve-{scale}", "hybrid_again") or {}
+    if again:
+        why += (f"{'; ' if why else ''}the same questions again (pages cached): "
+                f"{num(again.get('p50_ms'))} / {num(again.get('p95_ms'))} ms")  # fmt: skip
+    return why
 
 
 def postgres_section(runs: Runs) -> list[str]:

@@ -109,3 +109,13 @@ def test_merged_scenarios_join_the_report_and_say_where_they_come_from() -> None
         "140.0 ms | **met**" in text  # fmt: skip
     assert "- `pg-serve-1000000` was measured by a separate run (2026-12-01, code `e976364`" in text
     assert "| merged (2026-12-01, code `e976364`) |" in text
+
+
+def test_a_second_pass_over_the_questions_is_reported_beside_the_first() -> None:
+    # On a database larger than memory a question's first search reads from disk; the
+    # report gives the same questions again, their pages cached, next to the target.
+    serve = {**_serve(1200.0), "hybrid_again": _latency(60, 75)}
+    text = render(_results({"pg-serve-1000000": _run(serve)}))
+    assert "1,200.0 ms | **missed** by 1,050.0 ms (+700%); p50 by stage: query embedding " \
+        "20 ms, BM25 20 ms; the same questions again (pages cached): 60.0 / 75.0 ms |" \
+        in text  # fmt: skip
