@@ -31,14 +31,14 @@ from index.embed import VectorEmbeddings, load_embedder
 from index.search import HybridSearcher
 from index.store.base import Vector
 from index.store.postgres import PostgresStore
-from tests.pg_server import PgServer, restart_server, start_server
+from tests.pg_server import PgServer, start_server
 
 SCHEMA = "cold"
 
 
 def _cold(server: PgServer, embedder: VectorEmbeddings) -> tuple[PostgresStore, HybridSearcher]:
     """A reader on a restarted server with the page cache dropped."""
-    restart_server(server)
+    server.restart()
     subprocess.run("sync; echo 3 > /proc/sys/vm/drop_caches", shell=True, check=True)
     store = PostgresStore(server.url(), schema=SCHEMA)
     reader = store.open_reader(embedder.name, embedder.dimension)

@@ -55,14 +55,15 @@ class PgServer:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
+        self._pg_ctl("stop")
+
+    def restart(self) -> None:
+        """Stop and start the server (its shared buffers emptied), waiting for it."""
+        self._pg_ctl("restart")
+
+    def _pg_ctl(self, action: str) -> None:
         _run(self.run_as, [str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "fast",
-                           "-w", "stop"])  # fmt: skip
-
-
-def restart_server(server: PgServer) -> None:
-    """Stop and start the server (its shared buffers emptied), waiting for it."""
-    _run(server.run_as, [str(server.binaries / "pg_ctl"), "-D", str(server.data), "-m", "fast",
-                         "-w", "restart"])  # fmt: skip
+                           "-w", action])  # fmt: skip
 
 
 def _run(user: str | None, command: list[str]) -> None:

@@ -15,9 +15,9 @@ chunk holding the term (through the GIN index).
 
 Impacts use the average chunk length (avgdl) of the build that wrote them; today's may
 be larger, which raises every impact, most of all a long chunk's. The state keeps the
-least avgdl the lists were written with, `champion_avgdl`: at an avgdl r times larger
-(r = today's / that), k1 * norm is at least 1 / r of what it was, so an impact outside a
-list is at most 1 / (1 + (1 / floor - 1) / r) (the floors readers use, postgres_lexical.py).
+least avgdl the lists were written with, `champion_avgdl`: with r = min(1, that / today's),
+k1 * norm today is at least r times what it was, so an impact outside a list is at most
+1 / (1 + (1 / floor - 1) * r) (the floors readers use, postgres_lexical.py).
 When today's avgdl is more than `AVGDL_DRIFT` above it, every list is computed again.
 """
 
@@ -131,7 +131,7 @@ def update_champions(
         least = avgdl
     else:
         _update(conn, s, params, added=added, threshold=threshold, depth=depth)
-        least = min(least or avgdl, avgdl)
+        least = avgdl if least is None else min(least, avgdl)
     conn.execute(
         sql.SQL(
             "UPDATE {}.state SET champion_df = %s, champion_depth = %s, champion_avgdl = %s"
